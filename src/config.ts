@@ -1,0 +1,307 @@
+/**
+ * The one configuration loader. Sources, highest precedence first:
+ * environment variables, then the optional JSON file named by PRODUCER_CONFIG, then defaults.
+ * Every option is listed in README.md ("Configuration reference"); keep the two in step.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export type ValidationMode = 'off' | 'warn' | 'enforce';
+export type ConsumerCategory =
+  | 'PUBLIC_CARE_PROVIDER'
+  | 'SUPERVISORY_AUTHORITY'
+  | 'TRANSPORT_AUTHORITY'
+  | 'CASE_SYSTEM'
+  | 'CASE_VIEW';
+export type SignaturePolicy = 'none' | 'optional' | 'required';
+
+/** One TAK row (tjänsteadresseringskatalog): who may call which contract at which logical address. */
+export interface TakEntry {
+  /** HSA-id of the (effective) service consumer. */
+  readonly consumer: string;
+  /** Responder namespace of the contract, e.g. urn:riv:itintegration:monitoring:PingForConfigurationResponder:1. */
+  readonly contract: string;
+  /** LogicalAddress, or '*' for every address this producer serves. */
+  readonly logicalAddress: string;
+}
+
+export interface ConsumerRegistration {
+  readonly category: ConsumerCategory;
+  /** Organisation numbers this consumer may send case status for (CASE_SYSTEM). */
+  readonly organisations?: readonly string[];
+  readonly signaturePolicy?: SignaturePolicy;
+  /** PEM file of the sender's registered signing certificate; relative paths resolve against the certs dir. */
+  readonly signingCertificate?: string;
+}
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly adminHost: string;
+  readonly adminPort: number;
+  /** Base URL written into soap:address; unset means "use the request's Host". */
+  readonly publicUrl: string | undefined;
+  readonly workers: number;
+  readonly dataDir: string;
+  readonly certsDir: string;
+  /** Unset means embedded SQLite at <dataDir>/producer.sqlite. */
+  readonly databaseUrl: string | undefined;
+  readonly logicalAddresses: readonly string[];
+  readonly tls: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    /** Trust store for client certificates. */
+    readonly caFile: string;
+    /** Certificate revocation list; unset disables revocation checks. */
+    readonly crlFile: string | undefined;
+  };
+  readonly limits: {
+    readonly maxBodyBytes: number;
+    readonly maxDepth: number;
+    readonly maxElements: number;
+    readonly maxAttributeBytes: number;
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly maxConnections: number;
+  };
+  readonly validation: {
+    readonly defaultMode: ValidationMode;
+    /** Per contract name (e.g. "GetDiagnosis") or responder namespace. */
+    readonly contracts: Readonly<Record<string, ValidationMode>>;
+  };
+  /** HSA-ids of trusted routing nodes, whose x-rivta-original-serviceconsumer-hsaid header is honoured. */
+  readonly routingNodes: readonly string[];
+  readonly tak: readonly TakEntry[];
+  readonly consumers: Readonly<Record<string, ConsumerRegistration>>;
+  readonly logLevel: string;
+  readonly demoData: boolean;
+  /** Days a CLOSED case is kept; undefined keeps it forever. */
+  readonly caseRetentionDays: number | undefined;
+  /** File holding the case-hub data keys (AES-256-GCM and HMAC); generated in development. */
+  readonly keysFile: string;
+  readonly notifier: { readonly kind: 'log' | 'webhook'; readonly webhookUrl: string | undefined };
+  readonly shutdownTimeoutMs: number;
+}
+
+/** HSA-ids of the development PKI (spec §4.6). */
+export const DEV_HSA = {
+  journalSystem: 'SE5599999991-1001',
+  supervisor: 'SE5599999991-1002',
+  transportAuthority: 'SE5599999991-1003',
+  routingNode: 'SE5599999991-1004',
+  caseSystem: 'SE5599999991-1005',
+  caseView: 'SE5599999991-1006',
+} as const;
+
+export const CONTRACT_NAMESPACES = {
+  GetDiagnosis: 'urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDiagnosisResponder:1',
+  GetDecisionSupport: 'urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDecisionSupportResponder:1',
+  SearchPersonnel: 'urn:riv:masterdata:organisationalresources:licensetopractice:SearchPersonnelResponder:1',
+  PushCaseStatus: 'urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1',
+  GetCaseOverview: 'urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1',
+  PingForConfiguration: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
+} as const;
+
+/** The development TAK of spec §4.6, on every served logical address. */
+function developmentTak(): TakEntry[] {
+  const grants: Array<[string, Array<keyof typeof CONTRACT_NAMESPACES>]> = [
+    [DEV_HSA.journalSystem, ['GetDiagnosis', 'GetDecisionSupport', 'SearchPersonnel', 'PingForConfiguration']],
+    [DEV_HSA.supervisor, ['GetDiagnosis', 'GetDecisionSupport', 'SearchPersonnel', 'PingForConfiguration']],
+    [DEV_HSA.transportAuthority, ['SearchPersonnel', 'PingForConfiguration']],
+    [DEV_HSA.caseSystem, ['PushCaseStatus', 'PingForConfiguration']],
+    [DEV_HSA.caseView, ['GetCaseOverview', 'PingForConfiguration']],
+    [DEV_HSA.routingNode, ['PingForConfiguration']],
+  ];
+  return grants.flatMap(([consumer, contracts]) =>
+    contracts.map((c) => ({ consumer, contract: CONTRACT_NAMESPACES[c], logicalAddress: '*' })),
+  );
+}
+
+function developmentConsumers(): Record<string, ConsumerRegistration> {
+  return {
+    [DEV_HSA.journalSystem]: { category: 'PUBLIC_CARE_PROVIDER' },
+    [DEV_HSA.supervisor]: { category: 'SUPERVISORY_AUTHORITY' },
+    [DEV_HSA.transportAuthority]: { category: 'TRANSPORT_AUTHORITY' },
+    [DEV_HSA.caseSystem]: {
+      category: 'CASE_SYSTEM',
+      organisations: ['5599999991'],
+      signaturePolicy: 'optional',
+      signingCertificate: 'case-system.crt',
+    },
+    [DEV_HSA.caseView]: { category: 'CASE_VIEW' },
+  };
+}
+
+export class ConfigError extends Error {}
+
+type Env = Readonly<Record<string, string | undefined>>;
+type FileConfig = Record<string, unknown>;
+
+function readFileConfig(env: Env): FileConfig {
+  const file = env.PRODUCER_CONFIG;
+  if (!file) return {};
+  try {
+    const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(`${file}: the configuration file must hold a JSON object`);
+    }
+    return parsed as FileConfig;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`PRODUCER_CONFIG ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Looks a value up: environment variable first, then a (possibly nested) key of the file. */
+function lookup(env: Env, file: FileConfig, envName: string, fileKey: string): unknown {
+  const fromEnv = env[envName];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  let node: unknown = file;
+  for (const part of fileKey.split('.')) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+function asString(v: unknown, name: string, dflt: string): string;
+function asString(v: unknown, name: string, dflt?: undefined): string | undefined;
+function asString(v: unknown, name: string, dflt?: string): string | undefined {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'string' && typeof v !== 'number') throw new ConfigError(`${name} must be a string`);
+  return String(v);
+}
+
+function asInt(v: unknown, name: string, dflt: number, min = 0): number {
+  if (v === undefined || v === null) return dflt;
+  const n = typeof v === 'number' ? v : Number(String(v).trim());
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
+  return n;
+}
+
+function asBool(v: unknown, name: string, dflt: boolean): boolean {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v === 'boolean') return v;
+  const s = String(v).trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['0', 'false', 'no', 'off'].includes(s)) return false;
+  throw new ConfigError(`${name} must be true or false, got ${String(v)}`);
+}
+
+function asList(v: unknown, name: string, dflt: readonly string[]): string[] {
+  if (v === undefined || v === null) return [...dflt];
+  const items = Array.isArray(v) ? v.map(String) : String(v).split(',');
+  const list = items.map((s) => s.trim()).filter((s) => s.length > 0);
+  if (list.length === 0) throw new ConfigError(`${name} must not be empty`);
+  return list;
+}
+
+function asMode(v: unknown, name: string, dflt: ValidationMode): ValidationMode {
+  const s = asString(v, name) ?? dflt;
+  if (s !== 'off' && s !== 'warn' && s !== 'enforce') throw new ConfigError(`${name} must be off, warn or enforce`);
+  return s;
+}
+
+function asWorkers(v: unknown): number {
+  if (v === undefined || v === null) return 1;
+  if (String(v).trim() === 'auto') return Math.max(1, os.availableParallelism());
+  return asInt(v, 'PRODUCER_WORKERS', 1, 1);
+}
+
+function asObject<T>(v: unknown, name: string, dflt: T): T {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v === 'string') {
+    try {
+      return JSON.parse(v) as T;
+    } catch (err) {
+      throw new ConfigError(`${name}: ${(err as Error).message}`);
+    }
+  }
+  return v as T;
+}
+
+/** Default logical address served when PRODUCER_LOGICAL_ADDRESSES is unset. */
+export const DEFAULT_LOGICAL_ADDRESSES = ['TEST-PRODUCER'] as const;
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const file = readFileConfig(env);
+  const get = (envName: string, fileKey: string) => lookup(env, file, envName, fileKey);
+  const resolve = (p: string) => path.resolve(cwd, p);
+
+  const dataDir = resolve(asString(get('PRODUCER_DATA_DIR', 'dataDir'), 'PRODUCER_DATA_DIR', './data'));
+  const certsDir = resolve(asString(get('PRODUCER_CERTS_DIR', 'certsDir'), 'PRODUCER_CERTS_DIR', './certs/dev'));
+  const inCerts = (v: unknown, name: string, dflt: string) => path.resolve(certsDir, asString(v, name, dflt));
+  const crl = asString(get('PRODUCER_TLS_CRL', 'tls.crlFile'), 'PRODUCER_TLS_CRL', 'ca.crl');
+  const retention = get('PRODUCER_CASE_RETENTION_DAYS', 'caseRetentionDays');
+  const publicUrl = asString(get('PRODUCER_PUBLIC_URL', 'publicUrl'), 'PRODUCER_PUBLIC_URL');
+  const notifierKind = asString(get('PRODUCER_NOTIFIER', 'notifier.kind'), 'PRODUCER_NOTIFIER', 'log');
+  if (notifierKind !== 'log' && notifierKind !== 'webhook') throw new ConfigError('PRODUCER_NOTIFIER must be log or webhook');
+  const webhookUrl = asString(get('PRODUCER_WEBHOOK_URL', 'notifier.webhookUrl'), 'PRODUCER_WEBHOOK_URL');
+  if (notifierKind === 'webhook' && !webhookUrl) throw new ConfigError('PRODUCER_NOTIFIER=webhook needs PRODUCER_WEBHOOK_URL');
+
+  return {
+    host: asString(get('PRODUCER_HOST', 'host'), 'PRODUCER_HOST', '0.0.0.0'),
+    port: asInt(get('PRODUCER_PORT', 'port'), 'PRODUCER_PORT', 8443),
+    adminHost: asString(get('PRODUCER_ADMIN_HOST', 'adminHost'), 'PRODUCER_ADMIN_HOST', '127.0.0.1'),
+    adminPort: asInt(get('PRODUCER_ADMIN_PORT', 'adminPort'), 'PRODUCER_ADMIN_PORT', 9090),
+    publicUrl: publicUrl?.replace(/\/+$/, ''),
+    workers: asWorkers(get('PRODUCER_WORKERS', 'workers')),
+    dataDir,
+    certsDir,
+    databaseUrl: asString(get('DATABASE_URL', 'databaseUrl'), 'DATABASE_URL'),
+    logicalAddresses: asList(
+      get('PRODUCER_LOGICAL_ADDRESSES', 'logicalAddresses'),
+      'PRODUCER_LOGICAL_ADDRESSES',
+      DEFAULT_LOGICAL_ADDRESSES,
+    ),
+    tls: {
+      certFile: inCerts(get('PRODUCER_TLS_CERT', 'tls.certFile'), 'PRODUCER_TLS_CERT', 'server.crt'),
+      keyFile: inCerts(get('PRODUCER_TLS_KEY', 'tls.keyFile'), 'PRODUCER_TLS_KEY', 'server.key'),
+      caFile: inCerts(get('PRODUCER_TLS_CA', 'tls.caFile'), 'PRODUCER_TLS_CA', 'ca.crt'),
+      crlFile: crl === 'none' ? undefined : path.resolve(certsDir, crl),
+    },
+    limits: {
+      maxBodyBytes: asInt(get('PRODUCER_MAX_BODY_BYTES', 'limits.maxBodyBytes'), 'PRODUCER_MAX_BODY_BYTES', 1024 * 1024, 1),
+      maxDepth: asInt(get('PRODUCER_MAX_DEPTH', 'limits.maxDepth'), 'PRODUCER_MAX_DEPTH', 64, 4),
+      maxElements: asInt(get('PRODUCER_MAX_ELEMENTS', 'limits.maxElements'), 'PRODUCER_MAX_ELEMENTS', 20000, 10),
+      maxAttributeBytes: asInt(
+        get('PRODUCER_MAX_ATTRIBUTE_BYTES', 'limits.maxAttributeBytes'),
+        'PRODUCER_MAX_ATTRIBUTE_BYTES',
+        8192,
+        64,
+      ),
+      headersTimeoutMs: asInt(get('PRODUCER_HEADERS_TIMEOUT_MS', 'limits.headersTimeoutMs'), 'PRODUCER_HEADERS_TIMEOUT_MS', 10000, 1),
+      requestTimeoutMs: asInt(get('PRODUCER_REQUEST_TIMEOUT_MS', 'limits.requestTimeoutMs'), 'PRODUCER_REQUEST_TIMEOUT_MS', 20000, 1),
+      keepAliveTimeoutMs: asInt(
+        get('PRODUCER_KEEPALIVE_TIMEOUT_MS', 'limits.keepAliveTimeoutMs'),
+        'PRODUCER_KEEPALIVE_TIMEOUT_MS',
+        60000,
+        1,
+      ),
+      maxConnections: asInt(get('PRODUCER_MAX_CONNECTIONS', 'limits.maxConnections'), 'PRODUCER_MAX_CONNECTIONS', 1000, 1),
+    },
+    validation: {
+      defaultMode: asMode(get('PRODUCER_VALIDATION', 'validation.defaultMode'), 'PRODUCER_VALIDATION', 'enforce'),
+      contracts: asObject(get('PRODUCER_VALIDATION_CONTRACTS', 'validation.contracts'), 'validation.contracts', {}),
+    },
+    routingNodes: asList(get('PRODUCER_ROUTING_NODES', 'routingNodes'), 'PRODUCER_ROUTING_NODES', [DEV_HSA.routingNode]),
+    tak: asObject(get('PRODUCER_TAK', 'tak'), 'tak', developmentTak()),
+    consumers: asObject(get('PRODUCER_CONSUMERS', 'consumers'), 'consumers', developmentConsumers()),
+    logLevel: asString(get('PRODUCER_LOG_LEVEL', 'logLevel'), 'PRODUCER_LOG_LEVEL', 'info'),
+    demoData: asBool(get('PRODUCER_DEMO_DATA', 'demoData'), 'PRODUCER_DEMO_DATA', true),
+    caseRetentionDays:
+      retention === undefined || retention === null || retention === ''
+        ? undefined
+        : asInt(retention, 'PRODUCER_CASE_RETENTION_DAYS', 0, 0),
+    keysFile: path.resolve(dataDir, asString(get('PRODUCER_KEYS_FILE', 'keysFile'), 'PRODUCER_KEYS_FILE', 'keys.json')),
+    notifier: { kind: notifierKind, webhookUrl },
+    shutdownTimeoutMs: asInt(get('PRODUCER_SHUTDOWN_TIMEOUT_MS', 'shutdownTimeoutMs'), 'PRODUCER_SHUTDOWN_TIMEOUT_MS', 10000, 1),
+  };
+}
+
+/** Resolves the validation mode of one contract: per-contract entry by name or namespace, else the default. */
+export function validationModeFor(config: Config, contractName: string, contractNamespace: string): ValidationMode {
+  return config.validation.contracts[contractName] ?? config.validation.contracts[contractNamespace] ?? config.validation.defaultMode;
+}
