@@ -1,0 +1,29 @@
+/** GetDecisionSupport (spec §5.2): thin handler; logic in lookup.ts, data in fmb-store.ts. */
+import type { RequestContext } from '../soap/context.js';
+import type { GetDecisionSupportResponseType, GetDecisionSupportType } from './contract-types.js';
+import type { FmbStore } from './fmb-store.js';
+import { queryDecisionSupports } from './lookup.js';
+import { parseChangedSince } from './request.js';
+import { toGetDecisionSupportResponse, toResult, toVersionInfo } from './responses.js';
+
+export function createGetDecisionSupportHandler(store: FmbStore) {
+  return {
+    async GetDecisionSupport(request: GetDecisionSupportType, context: Pick<RequestContext, 'logId'>): Promise<GetDecisionSupportResponseType> {
+      const snapshot = await store.current();
+      const since = parseChangedSince(request.changedSince);
+      if (since === null) {
+        return {
+          versionInfo: toVersionInfo(snapshot),
+          result: toResult({ resultCode: 'ERROR', errorCode: 'VALIDATION_ERROR', message: 'changedSince is not a valid dateTime.' }, context.logId),
+        };
+      }
+      const result = queryDecisionSupports(snapshot, {
+        decisionSupportIds: request.decisionSupportId ?? [],
+        diagnosisCodes: request.diagnosisCode ?? [],
+        includeArchived: request.includeArchived === true,
+        changedSince: since,
+      });
+      return toGetDecisionSupportResponse(result, context.logId);
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/** GetDiagnosis (spec §5.1): thin handler; logic in lookup.ts, data in fmb-store.ts. */
+import type { RequestContext } from '../soap/context.js';
+import type { GetDiagnosisResponseType, GetDiagnosisType } from './contract-types.js';
+import type { FmbStore } from './fmb-store.js';
+import { queryDiagnoses } from './lookup.js';
+import { parseChangedSince } from './request.js';
+import { toGetDiagnosisResponse, toResult, toVersionInfo } from './responses.js';
+
+export function createGetDiagnosisHandler(store: FmbStore) {
+  return {
+    async GetDiagnosis(request: GetDiagnosisType, context: Pick<RequestContext, 'logId'>): Promise<GetDiagnosisResponseType> {
+      const snapshot = await store.current();
+      const since = parseChangedSince(request.changedSince);
+      if (since === null) {
+        return {
+          versionInfo: toVersionInfo(snapshot),
+          result: toResult({ resultCode: 'ERROR', errorCode: 'VALIDATION_ERROR', message: 'changedSince is not a valid dateTime.' }, context.logId),
+        };
+      }
+      const result = queryDiagnoses(snapshot, {
+        diagnosisCodes: request.diagnosisCode ?? [],
+        includeInactive: request.includeInactive === true,
+        changedSince: since,
+      });
+      return toGetDiagnosisResponse(result, context.logId);
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/** Maps query results (lookup.ts) to the contract's response types. Pure. */
+import type {
+  ConditionType,
+  ConditionsType,
+  CVType,
+  DecisionSupportType,
+  DescribedCodesType,
+  DiagnosisType,
+  GetDecisionSupportResponseType,
+  GetDiagnosisResponseType,
+  RecommendationType,
+  ResultType,
+  VersionInfoType,
+} from './contract-types.js';
+import type { DataSetVersion } from './fmb-store.js';
+import { ICD10_SE_OID } from './icd10.js';
+import type { DecisionSupportAnswer, DecisionSupportQueryResult, DiagnosisAnswer, DiagnosisQueryResult, ResultInfo } from './lookup.js';
+import type { CodedValue, Conditions, DescribedCodes, Recommendation } from './model.js';
+
+export function toResult(r: ResultInfo, logId: string): ResultType {
+  return {
+    resultCode: r.resultCode,
+    ...(r.errorCode ? { errorCode: r.errorCode } : {}),
+    logId,
+    ...(r.message !== undefined ? { message: r.message } : {}),
+  };
+}
+
+export function toVersionInfo(v: DataSetVersion): VersionInfoType {
+  return { lastChanged: v.lastChanged, version: v.version };
+}
+
+function cv(c: CodedValue): CVType | undefined {
+  if (c.code === undefined) return undefined;
+  return { code: c.code, codeSystem: c.codeSystem ?? '', ...(c.displayName !== undefined ? { displayName: c.displayName } : {}) };
+}
+
+function described(d: DescribedCodes | undefined): DescribedCodesType | undefined {
+  if (!d) return undefined;
+  const codes = (d.icfCodes ?? []).map(cv).filter((x): x is CVType => !!x);
+  return { ...(d.text !== undefined ? { text: d.text } : {}), ...(codes.length > 0 ? { code: codes } : {}) };
+}
+
+function opt<K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } {
+  return (v === undefined ? {} : { [key]: v }) as { [P in K]?: V };
+}
+
+export function toDiagnosis(a: DiagnosisAnswer): DiagnosisType {
+  const d = a.record;
+  return {
+    code: d.code,
+    ...opt('requestedCode', a.requestedCode),
+    displayName: d.displayName,
+    status: a.status,
+    validity: { from: d.validity.from, ...opt('to', d.validity.to) },
+    version: d.version,
+    lastChanged: d.lastChanged,
+    ...opt('functionalImpairment', described(d.functionalImpairment)),
+    ...opt('activityLimitation', described(d.activityLimitation)),
+    ...opt('symptomsPrognosisTreatment', d.symptomsPrognosisTreatment),
+    ...opt('generalInformation', d.generalInformation),
+    ...opt('observandum', d.observandum),
+    ...opt('patientInformation', d.patientInformation),
+    ...opt('differentialDiagnosis', d.differentialDiagnosis),
+    ...opt('rehabilitation', d.rehabilitation),
+    ...(a.relatedDecisionSupportIds.length > 0 ? { relatedDecisionSupportId: [...a.relatedDecisionSupportIds] } : {}),
+  };
+}
+
+function conditionList(list: readonly CodedValue[] | undefined): ConditionType[] | undefined {
+  if (!list || list.length === 0) return undefined;
+  return list.map((c) => ({ ...opt('code', cv(c)), ...opt('text', c.text ?? (c.code === undefined ? undefined : c.displayName)) }));
+}
+
+function conditions(c: Conditions | undefined): ConditionsType | undefined {
+  if (!c) return undefined;
+  return {
+    ...opt('severity', conditionList(c.severity)),
+    ...opt('course', conditionList(c.course)),
+    ...opt('comorbidity', conditionList(c.comorbidity)),
+    ...opt('complicatingFactor', conditionList(c.complicatingFactors)),
+    ...opt('workDemand', conditionList(c.workDemands)),
+    ...opt('plannedIntervention', conditionList(c.plannedInterventions)),
+    ...opt('ongoingIntervention', conditionList(c.ongoingInterventions)),
+    ...opt('completedIntervention', conditionList(c.completedInterventions)),
+    ...opt('text', c.text),
+  };
+}
+
+function recommendation(r: Recommendation): RecommendationType {
+  return {
+    ...opt('conditions', conditions(r.conditions)),
+    ...opt('sickLeaveDuration', r.sickLeaveDuration ? { ...r.sickLeaveDuration } : undefined),
+    ...opt('sickLeaveDegree', r.sickLeaveDegree ? { ...r.sickLeaveDegree } : undefined),
+    ...opt('text', r.text),
+  };
+}
+
+export function toDecisionSupport(a: DecisionSupportAnswer): DecisionSupportType {
+  const d = a.record;
+  return {
+    id: d.id,
+    version: d.version,
+    status: a.status,
+    validity: { from: d.validity.from, ...opt('to', d.validity.to) },
+    lastChanged: d.lastChanged,
+    title: d.title,
+    diagnosisCode: d.diagnosisCodes.map((code) => ({ code, codeSystem: ICD10_SE_OID })),
+    ...opt('summary', d.summary),
+    recommendation: d.recommendations.map(recommendation),
+    ...opt('rehabilitation', d.rehabilitation),
+  };
+}
+
+export function toGetDiagnosisResponse(r: DiagnosisQueryResult, logId: string): GetDiagnosisResponseType {
+  return {
+    ...(r.diagnoses.length > 0 ? { diagnosis: r.diagnoses.map(toDiagnosis) } : {}),
+    ...(r.unknownCodes.length > 0 ? { unknownCode: [...r.unknownCodes] } : {}),
+    versionInfo: toVersionInfo(r.versionInfo),
+    result: toResult(r.result, logId),
+  };
+}
+
+export function toGetDecisionSupportResponse(r: DecisionSupportQueryResult, logId: string): GetDecisionSupportResponseType {
+  return {
+    ...(r.decisionSupports.length > 0 ? { decisionSupport: r.decisionSupports.map(toDecisionSupport) } : {}),
+    ...(r.unknownCodes.length > 0 ? { unknownCode: [...r.unknownCodes] } : {}),
+    versionInfo: toVersionInfo(r.versionInfo),
+    result: toResult(r.result, logId),
+  };
+}

@@ -1,0 +1,303 @@
+/**
+ * The SearchPersonnel handler (spec §5.3): validates criteria, applies the caller's access profile,
+ * pages with opaque continuation tokens, and audits every call. It never builds SQL; the store does,
+ * with bound parameters only.
+ *
+ * Order of checks
+ *  1. The effective consumer's category must have an access profile, else ERROR ACCESS_DENIED.
+ *  2. Criteria syntax (identity numbers via `personnummer`, dates, codes, name wildcards) and at least
+ *     one criterion, else ERROR VALIDATION_ERROR.
+ *  3. A criterion on a field the profile withholds (e.g. countyCode for a category that cannot see
+ *     addresses) is ERROR ACCESS_DENIED: matching on it would reveal the field.
+ *  4. maxResults (default 100; < 1 invalid; > 1000 clamped with INFO) and the continuation token
+ *     (bound to these criteria and this consumer; anything else is VALIDATION_ERROR).
+ * Every outcome, refusals included, is written to the audit trail before the answer leaves.
+ */
+import { Personnummer } from './pnr.js';
+import type { RequestContext } from '../soap/context.js';
+import { applyProfile, profileFor, type AccessProfile, type AccessProfiles, type FieldGroup, type VisiblePerson } from './access-profiles.js';
+import { isProfessionCode, type ProfessionCode } from './codes.js';
+import { decodeContinuation, encodeContinuation, queryBinding } from './continuation.js';
+import { parseNameCriterion } from './name-key.js';
+import type { PersonnelStore, SearchCriteria, SortKey } from './personnel-store.js';
+import type { ErrorCode, PersonType, ResultType, SearchPersonnelRequest, SearchPersonnelResponse } from './types.js';
+
+export const DEFAULT_MAX_RESULTS = 100;
+export const MAX_RESULTS_LIMIT = 1000;
+
+/** What the handler hands to the audit trail. Identity numbers in `criteria` are already hashed. */
+export interface PersonnelAuditEvent {
+  readonly action: 'SearchPersonnel';
+  readonly outcome: 'OK' | 'INFO' | 'VALIDATION_ERROR' | 'ACCESS_DENIED';
+  /** The effective consumer (who). */
+  readonly consumerHsaId: string;
+  /** The TLS peer; differs from the consumer when a trusted routing node called on its behalf. */
+  readonly peerHsaId: string;
+  readonly viaRoutingNode: boolean;
+  readonly consumerCategory: string | undefined;
+  readonly logicalAddress: string;
+  readonly criteria: Readonly<Record<string, unknown>>;
+  /** Persons returned in this answer. */
+  readonly hitCount: number;
+  /** Persons matching the criteria in total. */
+  readonly totalCount: number;
+  readonly correlationId: string;
+  readonly logId: string;
+  readonly at: Date;
+}
+
+export type PersonnelAuditSink = (event: PersonnelAuditEvent) => Promise<void>;
+
+export interface SearchPersonnelDeps {
+  readonly store: PersonnelStore;
+  readonly profiles: AccessProfiles;
+  readonly audit: PersonnelAuditSink;
+  /** One-way hash for identity numbers in audit criteria (the shared audit module's identifier hashing). */
+  readonly hashIdentifier: (id: string) => string;
+}
+
+class Refusal extends Error {
+  constructor(
+    readonly errorCode: Extract<ErrorCode, 'VALIDATION_ERROR' | 'ACCESS_DENIED'>,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const present = (v: string | undefined): string | undefined => {
+  if (v === undefined || v === null) return undefined;
+  const t = String(v).trim();
+  return t === '' ? undefined : t;
+};
+
+const PNR_STRICT = { allowCoordinationNumber: false, allowInterimNumber: false };
+const PNR_COORDINATION = { allowCoordinationNumber: true, allowInterimNumber: false };
+
+function validIdentityNumber(value: string, coordination: boolean): boolean {
+  if (!/^\d{12}$/.test(value)) return false;
+  try {
+    const parsed = Personnummer.parse(value, coordination ? PNR_COORDINATION : PNR_STRICT);
+    return coordination ? parsed.isCoordinationNumber() : !parsed.isCoordinationNumber();
+  } catch {
+    return false;
+  }
+}
+
+function validDate(value: string): string | undefined {
+  // xs:date may carry a time-zone suffix; the register stores plain calendar dates.
+  const m = /^(\d{4})-(\d{2})-(\d{2})(Z|[+-]\d{2}:\d{2})?$/.exec(value);
+  if (!m) return undefined;
+  const iso = `${m[1]}-${m[2]}-${m[3]}`;
+  const d = new Date(`${iso}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso ? iso : undefined;
+}
+
+/** The audit copy of the criteria: identity numbers hashed, names as given (they are the query). */
+function auditCriteria(request: SearchPersonnelRequest, hash: (id: string) => string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const pnr = present(request.personalIdentityNumber);
+  const samn = present(request.coordinationNumber);
+  if (pnr) out.personalIdentityNumberHash = hash(pnr);
+  if (samn) out.coordinationNumberHash = hash(samn);
+  for (const k of ['birthDate', 'familyName', 'givenName', 'specialityCode', 'countyCode', 'municipalityCode', 'prescriberCode'] as const) {
+    const v = present(request[k]);
+    if (v) out[k] = v;
+  }
+  if (request.professionCode?.length) out.professionCode = [...request.professionCode];
+  if (request.maxResults !== undefined) out.maxResults = request.maxResults;
+  if (present(request.continuation)) out.continuation = true;
+  return out;
+}
+
+/** Field group a criterion reveals when it matches. */
+const CRITERION_GROUP: ReadonlyArray<readonly [keyof SearchPersonnelRequest, FieldGroup]> = [
+  ['familyName', 'identity'],
+  ['givenName', 'identity'],
+  ['birthDate', 'identity'],
+  ['professionCode', 'licenceStatus'],
+  ['specialityCode', 'specialities'],
+  ['prescriberCode', 'prescription'],
+  ['countyCode', 'address'],
+  ['municipalityCode', 'address'],
+];
+
+function parseCriteria(request: SearchPersonnelRequest, profile: AccessProfile): SearchCriteria {
+  const criteria: { -readonly [K in keyof SearchCriteria]: SearchCriteria[K] } = {};
+  const pnr = present(request.personalIdentityNumber);
+  const samn = present(request.coordinationNumber);
+  if (pnr && samn) throw new Refusal('VALIDATION_ERROR', 'give either personalIdentityNumber or coordinationNumber, not both');
+  if (pnr) {
+    if (!validIdentityNumber(pnr, false)) throw new Refusal('VALIDATION_ERROR', 'personalIdentityNumber is not a valid personal identity number (YYYYMMDDNNNC)');
+    criteria.identity = { number: pnr, coordination: false };
+  }
+  if (samn) {
+    if (!validIdentityNumber(samn, true)) throw new Refusal('VALIDATION_ERROR', 'coordinationNumber is not a valid coordination number (YYYYMM(DD+60)NNNC)');
+    criteria.identity = { number: samn, coordination: true };
+  }
+  const birth = present(request.birthDate);
+  if (birth) {
+    const d = validDate(birth);
+    if (!d) throw new Refusal('VALIDATION_ERROR', 'birthDate is not a valid date');
+    criteria.birthDate = d;
+  }
+  for (const field of ['familyName', 'givenName'] as const) {
+    const raw = present(request[field]);
+    if (!raw) continue;
+    if (raw.length > 100) throw new Refusal('VALIDATION_ERROR', `${field} is longer than 100 characters`);
+    const parsed = parseNameCriterion(raw);
+    if ('error' in parsed) throw new Refusal('VALIDATION_ERROR', `${field}: ${parsed.error}`);
+    criteria[field] = parsed;
+  }
+  const professions = (request.professionCode ?? []).map((c) => String(c).trim()).filter((c) => c !== '');
+  if (professions.length > 0) {
+    const unknown = professions.filter((c) => !isProfessionCode(c));
+    if (unknown.length > 0) throw new Refusal('VALIDATION_ERROR', `unknown professionCode ${unknown.join(', ')}`);
+    criteria.professionCodes = [...new Set(professions as ProfessionCode[])].sort();
+  }
+  const code = (field: 'specialityCode' | 'prescriberCode' | 'countyCode' | 'municipalityCode', pattern: RegExp, what: string) => {
+    const v = present(request[field]);
+    if (!v) return;
+    if (!pattern.test(v)) throw new Refusal('VALIDATION_ERROR', `${field} must be ${what}`);
+    criteria[field] = v;
+  };
+  code('specialityCode', /^[0-9A-Za-z]{1,16}$/, '1–16 letters or digits');
+  code('prescriberCode', /^[0-9]{1,16}$/, '1–16 digits');
+  code('countyCode', /^[0-9]{2}$/, 'a two-digit county code');
+  code('municipalityCode', /^[0-9]{4}$/, 'a four-digit municipality code');
+
+  if (Object.keys(criteria).length === 0) {
+    throw new Refusal('VALIDATION_ERROR', 'at least one search criterion is required');
+  }
+  // Matching on a field the caller may not see would reveal it.
+  if (criteria.identity && !profile.has('identityNumber') && !profile.has('protectedIdentityNumber')) {
+    throw new Refusal('ACCESS_DENIED', 'searching by identity number is not permitted for this consumer category');
+  }
+  for (const [field, group] of CRITERION_GROUP) {
+    const v = request[field];
+    const given = Array.isArray(v) ? v.length > 0 : present(v as string | undefined) !== undefined;
+    if (given && !profile.has(group)) throw new Refusal('ACCESS_DENIED', `searching by ${field} is not permitted for this consumer category`);
+  }
+  return criteria;
+}
+
+function toPersonType(v: VisiblePerson): PersonType {
+  const p: PersonType = { personId: v.personId };
+  if (v.personalIdentityNumber !== undefined) p.personalIdentityNumber = v.personalIdentityNumber;
+  if (v.coordinationNumber !== undefined) p.coordinationNumber = v.coordinationNumber;
+  if (v.givenName !== undefined) p.givenName = v.givenName;
+  if (v.familyName !== undefined) p.familyName = v.familyName;
+  if (v.birthDate !== undefined) p.birthDate = v.birthDate;
+  if (v.countyCode !== undefined) p.countyCode = v.countyCode;
+  if (v.municipalityCode !== undefined) p.municipalityCode = v.municipalityCode;
+  if (v.licences.length > 0) {
+    p.licence = v.licences.map((l) => ({
+      professionCode: l.professionCode,
+      ...(l.licenceDate !== undefined ? { licenceDate: l.licenceDate } : {}),
+      ...(l.valid !== undefined ? { valid: l.valid } : {}),
+      ...(l.education !== undefined ? { education: l.education } : {}),
+      ...(l.specialities && l.specialities.length > 0 ? { speciality: l.specialities.map((s) => ({ code: s.code, name: s.name })) } : {}),
+      ...(l.prescriptionRight !== undefined ? { prescriptionRight: l.prescriptionRight } : {}),
+      ...(l.prescriberCode !== undefined ? { prescriberCode: l.prescriberCode } : {}),
+      ...(l.restrictions && l.restrictions.length > 0
+        ? {
+            restriction: l.restrictions.map((r) => ({
+              code: r.code,
+              description: r.description,
+              fromDate: r.fromDate,
+              ...(r.toDate !== undefined ? { toDate: r.toDate } : {}),
+            })),
+          }
+        : {}),
+    }));
+  }
+  if (v.protectedIdentity !== undefined) p.protectedIdentity = v.protectedIdentity;
+  if (v.deceased !== undefined) p.deceased = v.deceased;
+  return p;
+}
+
+/** Creates the SearchPersonnel service implementation (`SearchPersonnelResponderInterface<RequestContext>`). */
+export function createSearchPersonnelService(deps: SearchPersonnelDeps) {
+  const { store, profiles, audit, hashIdentifier } = deps;
+
+  async function SearchPersonnel(request: SearchPersonnelRequest, context: RequestContext): Promise<SearchPersonnelResponse> {
+    const at = new Date();
+    const category = context.consumer?.category;
+    const base = {
+      action: 'SearchPersonnel' as const,
+      consumerHsaId: context.consumerHsaId,
+      peerHsaId: context.peerHsaId,
+      viaRoutingNode: context.viaRoutingNode,
+      consumerCategory: category,
+      logicalAddress: context.logicalAddress,
+      correlationId: context.correlationId,
+      logId: context.logId,
+      at,
+    };
+    const criteriaForAudit = () => auditCriteria(request, hashIdentifier);
+
+    const refuse = async (err: Refusal): Promise<SearchPersonnelResponse> => {
+      await audit({ ...base, outcome: err.errorCode, criteria: criteriaForAudit(), hitCount: 0, totalCount: 0 });
+      context.log.info({ outcome: err.errorCode }, `SearchPersonnel refused: ${err.message}`);
+      return {
+        totalCount: 0,
+        truncated: false,
+        result: { resultCode: 'ERROR', errorCode: err.errorCode, logId: context.logId, message: err.message },
+      };
+    };
+
+    const profile = profileFor(profiles, category);
+    if (!profile) {
+      return refuse(new Refusal('ACCESS_DENIED', `consumer category ${category ?? '(none)'} may not search the personnel register`));
+    }
+
+    let criteria: SearchCriteria;
+    let limit = DEFAULT_MAX_RESULTS;
+    let info: string | undefined;
+    let after: SortKey | undefined;
+    let binding: Buffer;
+    try {
+      criteria = parseCriteria(request, profile);
+      if (request.maxResults !== undefined && request.maxResults !== null) {
+        const n = Number(request.maxResults);
+        if (!Number.isInteger(n) || n < 1) throw new Refusal('VALIDATION_ERROR', 'maxResults must be a positive integer');
+        if (n > MAX_RESULTS_LIMIT) {
+          limit = MAX_RESULTS_LIMIT;
+          info = `maxResults ${n} exceeds the limit and was clamped to ${MAX_RESULTS_LIMIT}`;
+        } else limit = n;
+      }
+      binding = queryBinding(criteria, context.consumerHsaId);
+      const token = present(request.continuation);
+      if (token) {
+        after = decodeContinuation(await store.continuationKey(), binding, token);
+        if (!after) throw new Refusal('VALIDATION_ERROR', 'continuation is invalid, or belongs to another query');
+      }
+    } catch (err) {
+      if (err instanceof Refusal) return refuse(err);
+      throw err;
+    }
+
+    const page = await store.search(criteria, { limit, after });
+    const continuation = page.next ? encodeContinuation(await store.continuationKey(), binding, page.next) : undefined;
+    const persons = page.persons.map((p) => toPersonType(applyProfile(profile, p)));
+    const result: ResultType = info
+      ? { resultCode: 'INFO', logId: context.logId, message: info }
+      : { resultCode: 'OK', logId: context.logId };
+    await audit({
+      ...base,
+      outcome: info ? 'INFO' : 'OK',
+      criteria: criteriaForAudit(),
+      hitCount: persons.length,
+      totalCount: page.totalCount,
+    });
+    return {
+      ...(persons.length > 0 ? { person: persons } : {}),
+      totalCount: page.totalCount,
+      truncated: continuation !== undefined,
+      ...(continuation !== undefined ? { continuation } : {}),
+      result,
+    };
+  }
+
+  return { SearchPersonnel };
+}

@@ -1,0 +1,335 @@
+/**
+ * The storage foundation: one TypeORM DataSource on embedded SQLite (better-sqlite3, the default) or
+ * PostgreSQL (DATABASE_URL=postgres://…), migrated on open. Data-access modules of every domain go
+ * through `Database.read()` / `Database.transaction()`, which
+ *  - map connection failures to DatabaseUnavailableError (fault RP010) in one place (errors.ts), and
+ *  - on SQLite, make TypeORM's single shared connection safe for concurrent async callers.
+ *
+ * Why the SQLite lock: TypeORM's better-sqlite3 driver has ONE query runner for the whole process and
+ * "nested" transaction support, so two concurrent `dataSource.transaction()` calls would silently
+ * become one transaction plus a savepoint, and a plain read issued while a write transaction is open
+ * would see its uncommitted rows. `Database` therefore holds an in-process read/write lock: readers
+ * share the connection, a write transaction is exclusive. Write transactions start with
+ * `BEGIN IMMEDIATE`, so that a second process on the same file (the import CLI, cluster workers)
+ * waits for the write lock under busy_timeout at BEGIN, instead of failing with SQLITE_BUSY_SNAPSHOT
+ * when a read-then-write transaction tries to upgrade.
+ *
+ * Never use `dataSource.transaction()` / `dataSource.manager` for writes directly on SQLite — use
+ * `db.transaction()`. Inside a `db.transaction()` callback use the manager it passes; a nested
+ * `db.read()`/`db.transaction()` in the same async context reuses that transaction instead of deadlocking.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { DataSource, type DataSourceOptions, type EntityManager, type EntitySchema, type MigrationInterface } from 'typeorm';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { guard, mapDatabaseError } from './errors.js';
+import { ENTITIES, MIGRATIONS } from './registry.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export type MigrationClass = new () => MigrationInterface;
+
+export interface Database {
+  readonly engine: Engine;
+  readonly dataSource: DataSource;
+  /** Where it points, without credentials, e.g. `sqlite:/data/producer.sqlite` or `postgres://host:5432/db`. */
+  readonly description: string;
+  /**
+   * Read-only work outside any write transaction. On SQLite it never observes another caller's
+   * uncommitted writes. Connection failures become DatabaseUnavailableError.
+   */
+  read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
+  /**
+   * One write transaction, committed when `work` resolves, rolled back when it throws.
+   * SQLite: serialised in-process, BEGIN IMMEDIATE. PostgreSQL: a pooled connection, READ COMMITTED
+   * unless `isolation` says otherwise. Connection failures become DatabaseUnavailableError.
+   */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** True when the database answers a trivial query (for /health/ready and PingForConfiguration). Never throws. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  readonly isolation?: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
+}
+
+export interface OpenDatabaseOptions {
+  /** Migrations to run, in order. Default: MIGRATIONS from ./registry.ts (every domain's). */
+  readonly migrations?: readonly MigrationClass[];
+  /** Entity schemas to register. Default: ENTITIES from ./registry.ts. */
+  readonly entities?: readonly EntitySchema<any>[];
+  /** Run pending migrations on open (default true). */
+  readonly migrate?: boolean;
+  /** PostgreSQL schema to use (created if missing; also the connections' search_path). Tests use one per file. */
+  readonly pgSchema?: string;
+  /** PostgreSQL pool size (default 10). */
+  readonly poolSize?: number;
+  /** SQLite busy timeout in ms (default 5000). */
+  readonly busyTimeoutMs?: number;
+}
+
+export type DatabaseConfig = Pick<Config, 'dataDir' | 'databaseUrl'>;
+
+const SQLITE_FILE = 'producer.sqlite';
+/** Key of the session advisory lock that serialises migrations between instances on one PostgreSQL. */
+const MIGRATION_LOCK_KEY = 7_374_201;
+
+export function engineOf(config: DatabaseConfig): Engine {
+  const url = config.databaseUrl;
+  if (url === undefined || url === '') return 'sqlite';
+  if (/^postgres(?:ql)?:\/\//i.test(url)) return 'postgres';
+  throw new Error(`DATABASE_URL must be a postgres:// URL (unset means embedded SQLite), got ${redactUrl(url)}`);
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    u.username = '';
+    return u.toString();
+  } catch {
+    return '<unparseable URL>';
+  }
+}
+
+export async function openDatabase(config: DatabaseConfig, logger: Logger, options: OpenDatabaseOptions = {}): Promise<Database> {
+  const engine = engineOf(config);
+  const entities = [...(options.entities ?? ENTITIES)];
+  const migrations = [...(options.migrations ?? MIGRATIONS)];
+  const common = {
+    entities,
+    migrations,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each' as const,
+    synchronize: false,
+    logging: false as const,
+  };
+  let dsOptions: DataSourceOptions;
+  let description: string;
+  if (engine === 'sqlite') {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const file = path.resolve(config.dataDir, SQLITE_FILE);
+    description = `sqlite:${file}`;
+    const busy = options.busyTimeoutMs ?? 5000;
+    dsOptions = {
+      ...common,
+      type: 'better-sqlite3',
+      database: file,
+      timeout: busy,
+      prepareDatabase: (raw: { pragma(s: string): unknown }) => {
+        raw.pragma('journal_mode = WAL');
+        raw.pragma('synchronous = FULL'); // an acknowledged commit survives power loss (spec §5.4)
+        raw.pragma(`busy_timeout = ${busy}`);
+        raw.pragma('foreign_keys = ON');
+      },
+    };
+  } else {
+    const url = config.databaseUrl as string;
+    description = redactUrl(url);
+    const schema = options.pgSchema;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`bad PostgreSQL schema name ${schema}`);
+    dsOptions = {
+      ...common,
+      type: 'postgres',
+      url,
+      ...(schema ? { schema } : {}),
+      poolErrorHandler: (err: unknown) =>
+        logger.warn({ err: describeError(err) }, 'database: idle PostgreSQL connection lost; the pool replaces it'),
+      extra: {
+        max: options.poolSize ?? 10,
+        connectionTimeoutMillis: 5000,
+        idleTimeoutMillis: 30000,
+        keepAlive: true,
+        application_name: 'riv-producer',
+        ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      },
+    };
+  }
+
+  const dataSource = new DataSource(dsOptions);
+  try {
+    if (engine === 'postgres' && options.pgSchema) await createPgSchema(config.databaseUrl as string, options.pgSchema);
+    await dataSource.initialize();
+  } catch (err) {
+    throw mapDatabaseError(err);
+  }
+  const db = engine === 'sqlite' ? new SqliteDatabase(dataSource, description) : new PostgresDatabase(dataSource, description);
+  if (options.migrate ?? true) {
+    try {
+      await runMigrations(db, logger);
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw mapDatabaseError(err);
+    }
+  }
+  logger.info({ database: description, engine }, 'database: open');
+  return db;
+}
+
+async function createPgSchema(url: string, schema: string): Promise<void> {
+  const ds = new DataSource({ type: 'postgres', url, extra: { max: 1, connectionTimeoutMillis: 5000 } });
+  await ds.initialize();
+  try {
+    await ds.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/** Runs pending migrations; on PostgreSQL under a session advisory lock so concurrent instances take turns. */
+async function runMigrations(db: Database, logger: Logger): Promise<void> {
+  const ds = db.dataSource;
+  if (db.engine === 'postgres') {
+    const qr = ds.createQueryRunner();
+    await qr.connect();
+    try {
+      await qr.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      const done = await ds.runMigrations({ transaction: 'each' });
+      for (const m of done) logger.info({ migration: m.name }, 'database: migration applied');
+    } finally {
+      await qr.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+      await qr.release();
+    }
+  } else {
+    // One writer at a time anyway (BEGIN IMMEDIATE); cluster mode should migrate in the primary before forking.
+    const done = await db.transaction(async () => ds.runMigrations({ transaction: 'none' }));
+    for (const m of done) logger.info({ migration: m.name }, 'database: migration applied');
+  }
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) return `${(err as { code?: string }).code ?? err.name}: ${err.message}`;
+  return String(err);
+}
+
+/** A tiny async read/write lock; writers are not starved (a queued writer blocks later readers). */
+class RwLock {
+  private readers = 0;
+  private writer = false;
+  private readonly queue: Array<{ write: boolean; resolve: () => void }> = [];
+
+  async acquire(write: boolean): Promise<void> {
+    if (this.queue.length === 0 && !this.writer && (!write || this.readers === 0)) {
+      if (write) this.writer = true;
+      else this.readers++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.queue.push({ write, resolve }));
+  }
+
+  release(write: boolean): void {
+    if (write) this.writer = false;
+    else this.readers--;
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.queue.length > 0 && !this.writer) {
+      const next = this.queue[0]!;
+      if (next.write) {
+        if (this.readers > 0) return;
+        this.queue.shift();
+        this.writer = true;
+        next.resolve();
+        return;
+      }
+      this.queue.shift();
+      this.readers++;
+      next.resolve();
+    }
+  }
+}
+
+abstract class BaseDatabase implements Database {
+  abstract readonly engine: Engine;
+  /** The transaction manager of the current async context, if inside db.transaction(). */
+  protected readonly current = new AsyncLocalStorage<EntityManager>();
+  private closed = false;
+
+  constructor(
+    readonly dataSource: DataSource,
+    readonly description: string,
+  ) {}
+
+  abstract read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
+  abstract transaction<T>(work: (manager: EntityManager) => Promise<T>, options?: TransactionOptions): Promise<T>;
+
+  async ping(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      await this.read((m) => m.query('SELECT 1'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+class SqliteDatabase extends BaseDatabase {
+  readonly engine = 'sqlite' as const;
+  private readonly lock = new RwLock();
+
+  constructor(dataSource: DataSource, description: string) {
+    super(dataSource, description);
+    // TypeORM's sqlite query runner begins transactions with a DEFERRED "BEGIN TRANSACTION"; make them
+    // IMMEDIATE (see the header comment). The better-sqlite3 driver hands out one shared query runner.
+    const qr = dataSource.createQueryRunner() as unknown as { query: (q: string, ...rest: unknown[]) => Promise<unknown> };
+    const original = qr.query.bind(qr);
+    qr.query = (q: string, ...rest: unknown[]) => original(q === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : q, ...rest);
+  }
+
+  async read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const inTx = this.current.getStore();
+    if (inTx) return work(inTx);
+    await this.lock.acquire(false);
+    try {
+      return await guard(() => work(this.dataSource.manager));
+    } finally {
+      this.lock.release(false);
+    }
+  }
+
+  async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const inTx = this.current.getStore();
+    if (inTx) return work(inTx);
+    await this.lock.acquire(true);
+    try {
+      return await guard(() => this.dataSource.transaction((manager) => this.current.run(manager, () => work(manager))));
+    } finally {
+      this.lock.release(true);
+    }
+  }
+}
+
+class PostgresDatabase extends BaseDatabase {
+  readonly engine = 'postgres' as const;
+
+  async read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const inTx = this.current.getStore();
+    if (inTx) return work(inTx);
+    return guard(() => work(this.dataSource.manager));
+  }
+
+  async transaction<T>(work: (manager: EntityManager) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    const inTx = this.current.getStore();
+    if (inTx) return work(inTx);
+    const run = (manager: EntityManager) => this.current.run(manager, () => work(manager));
+    return guard(() =>
+      options?.isolation ? this.dataSource.transaction(options.isolation, run) : this.dataSource.transaction(run),
+    );
+  }
+}
+
+/** Positional parameter placeholder for raw SQL: `$1` on PostgreSQL, `?` on SQLite. */
+export function placeholder(engine: Engine, index: number): string {
+  return engine === 'postgres' ? `$${index}` : '?';
+}

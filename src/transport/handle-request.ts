@@ -1,0 +1,415 @@
+/**
+ * THE request lifecycle, top to bottom. Everything a request goes through is in `handle()` below,
+ * in the order it happens:
+ *
+ *   route by path → GET ?wsdl / ?xsd= (no TAK) → POST only
+ *   → correlation id (read or generated; echoed) → body, streamed under the size and time limits (RP002, RP011)
+ *   → parse with limits (RP001 / RP002) → SOAP 1.1 envelope (RP001, VersionMismatch)
+ *   → dispatch: SOAPAction and body QName must agree (RP005)
+ *   → peer HSA-id from the client certificate (RP008) → effective consumer (routing nodes)
+ *   → LogicalAddress: missing (RP003), not served (RP004)
+ *   → TAK (effective consumer, contract namespace, logical address) (RP007)
+ *   → XSD validation of the whole envelope, per-contract mode (RP006)
+ *   → decode → handler(request, context) → encode → 200 text/xml
+ *   errors: DatabaseUnavailableError → RP010; anything else → RP009; never a stack trace.
+ *
+ * Why LogicalAddress and TAK come before XSD validation: that is the RIVTA / SKLTP VP order (VP checks
+ * address and authorisation before the producer ever parses the payload). An unauthorised caller
+ * learns nothing about the contract's schema and cannot make us spend validation time.
+ *
+ * One structured log line per request, and one outcome callback (for metrics).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { RequestContext } from '../soap/context.js';
+import { readEnvelope } from '../soap/envelope.js';
+import { buildFault, SoapFault, toFault, XML_CONTENT_TYPE, SOAP11_NS, type FaultCode } from '../soap/fault.js';
+import type { BoundOperation, BoundService, ServiceRegistry } from '../soap/service.js';
+import { parseXml, XmlInputError, type XmlElement, type XmlLimits } from '../soap/xml.js';
+import { effectiveConsumer, ORIGINAL_CONSUMER_HEADER, peerHsaId, type EffectiveConsumer } from '../security/identity.js';
+import type { Tak } from '../security/tak.js';
+import { baseUrlFor, type ContractDocuments } from './wsdl.js';
+
+export const CORRELATION_HEADER = 'x-skltp-correlation-id';
+export const LOGICAL_ADDRESS_QNAME = '{urn:riv:itintegration:registry:1}LogicalAddress';
+
+/** What the lifecycle reports for every request (the shape src/ops/metrics.ts records). */
+export interface RequestOutcome {
+  readonly contract: string;
+  readonly outcome: 'ok' | 'fault' | 'other';
+  readonly faultCode?: string | undefined;
+  readonly resultCode?: string | undefined;
+  readonly durationMs: number;
+}
+
+export interface LifecycleDeps {
+  readonly config: Pick<Config, 'publicUrl' | 'limits'>;
+  readonly registry: ServiceRegistry;
+  readonly documents: ReadonlyMap<string, ContractDocuments>;
+  readonly tak: Tak;
+  readonly logger: Logger;
+  readonly onOutcome: (o: RequestOutcome) => void;
+  /** True once graceful shutdown started: responses then carry `Connection: close`. */
+  readonly closing: () => boolean;
+}
+
+/** The body could not be read because the client went away; nothing is answered. */
+class ClientGone extends Error {}
+
+const CORRELATION_RE = /^[\x21-\x7e]{1,128}$/;
+const ENVELOPE_OPEN = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="${SOAP11_NS}"><soap:Body>`;
+const ENVELOPE_CLOSE = `</soap:Body></soap:Envelope>`;
+
+export function createRequestHandler(deps: LifecycleDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { config, registry, documents, tak, logger, onOutcome } = deps;
+  const limits: XmlLimits = config.limits;
+  const maxBody = config.limits.maxBodyBytes;
+  const bodyTimeoutMs = config.limits.requestTimeoutMs;
+
+  return function onRequest(req, res) {
+    handle(req, res).catch((err: unknown) => {
+      // last resort: the lifecycle itself failed
+      logger.error({ err }, 'request lifecycle failed');
+      if (!res.headersSent) sendFault(res, new SoapFault('RP009'), undefined, true);
+      else res.destroy();
+    });
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+
+    // ---- route by path
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const pathname = q < 0 ? url : url.slice(0, q);
+    const query = q < 0 ? '' : url.slice(q + 1);
+    const service = registry.lookup(pathname);
+    if (!service) return plain(res, 404, 'Not found', started, '');
+
+    // ---- GET ?wsdl / ?xsd= : open to any peer that passed mutual TLS, no TAK
+    if (req.method === 'GET') return serveDocument(req, res, service, query, started);
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'GET, POST');
+      return plain(res, 405, 'Method not allowed', started, service.contract.name);
+    }
+
+    // ---- SOAP call
+    const contract = service.contract;
+    const correlationId = readCorrelationId(req.headers[CORRELATION_HEADER]);
+    const logId = randomUUID();
+    res.setHeader(CORRELATION_HEADER, correlationId);
+    let who: EffectiveConsumer | undefined;
+    let logicalAddress: string | undefined;
+    let op: BoundOperation | undefined;
+    let faultCode: FaultCode | undefined;
+    let resultCode: string | undefined;
+    let peer: string | undefined;
+    try {
+      // ---- body: streamed, bounded in size and time
+      const body = await readBody(req, res);
+
+      // ---- parse (limits: RP001 / RP002); UTF-8 only
+      const text = body.toString('utf8');
+      let parsed;
+      try {
+        parsed = parseXml(text, limits);
+      } catch (err) {
+        if (err instanceof XmlInputError) throw new SoapFault(err.code, err.message);
+        throw err;
+      }
+      if (parsed.encoding && !/^utf-?8$/i.test(parsed.encoding)) {
+        throw new SoapFault('RP001', `Unsupported encoding ${parsed.encoding.slice(0, 40)}; use UTF-8`);
+      }
+
+      // ---- SOAP 1.1 envelope (RP001 / VersionMismatch)
+      const envelope = readEnvelope(parsed.root);
+
+      // ---- dispatch: SOAPAction and body QName must agree (RP005)
+      op = dispatch(service, req.headers.soapaction, envelope.body);
+
+      // ---- who is calling (RP008), and on whose behalf
+      peer = peerHsaId(req.socket as TLSSocket);
+      if (!peer) throw new SoapFault('RP008');
+      who = effectiveConsumer(peer, req.headers[ORIGINAL_CONSUMER_HEADER], tak);
+      if (who.ignoredHeader) {
+        logger.warn(
+          { correlationId, logId, peer, reason: who.ignoredHeader },
+          `${ORIGINAL_CONSUMER_HEADER} ignored: ${who.ignoredHeader === 'not-a-routing-node' ? 'the peer is not a trusted routing node' : 'unusable value'}`,
+        );
+      }
+
+      // ---- LogicalAddress: missing (RP003), not served (RP004)
+      const laElement = envelope.headers.find((h) => h.name === 'LogicalAddress' && `{${h.ns}}${h.name}` === LOGICAL_ADDRESS_QNAME);
+      logicalAddress = laElement?.text.trim();
+      if (!logicalAddress) throw new SoapFault('RP003');
+      if (logicalAddress.length > 256) throw new SoapFault('RP004');
+      if (!tak.serves(logicalAddress)) throw new SoapFault('RP004');
+
+      // ---- TAK on the effective consumer (RP007)
+      if (!tak.isAuthorised(who.consumerHsaId, contract.namespace, logicalAddress)) throw new SoapFault('RP007');
+
+      // ---- XSD validation of the whole envelope (RP006), per-contract mode
+      if (service.validator && service.validationMode !== 'off') {
+        const failure = service.validator.validate(body);
+        if (failure) {
+          if (service.validationMode === 'enforce') {
+            throw new SoapFault('RP006', failure.message, failure.path ? { path: failure.path } : undefined);
+          }
+          logger.warn({ correlationId, logId, contract: contract.name, validation: failure }, 'XSD validation failed (mode warn)');
+        }
+      }
+
+      // ---- decode
+      const request = service.codec.decode(envelope.body, op.meta.request.type, parsed.source);
+      const headers = decodeHeaders(service, op, envelope.headers, parsed.source);
+
+      // ---- handler
+      const context = new Context(
+        correlationId,
+        logId,
+        logicalAddress,
+        who,
+        tak.consumer(who.consumerHsaId),
+        contract.name,
+        text,
+        logger,
+        headers,
+      );
+      const response = await op.invoke(request, context);
+
+      // ---- encode and answer
+      const xml =
+        ENVELOPE_OPEN + service.codec.encodeElement(op.meta.response.element, op.meta.response.type, response) + ENVELOPE_CLOSE;
+      resultCode = resultCodeOf(response);
+      if (!res.destroyed) {
+        if (deps.closing()) res.setHeader('Connection', 'close');
+        res.writeHead(200, { 'Content-Type': XML_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(xml) });
+        res.end(xml);
+      }
+    } catch (err) {
+      if (err instanceof ClientGone) {
+        faultCode = undefined;
+        logLine('aborted');
+        return;
+      }
+      const fault = toFault(err);
+      faultCode = fault.code;
+      if (fault.code === 'RP009' || fault.code === 'RP010') {
+        // the stack trace goes to the log, never to the caller
+        logger.error({ err, correlationId, logId, contract: contract.name }, `${fault.code} ${fault.code === 'RP010' ? 'database unavailable' : 'internal error'}`);
+      }
+      const close = fault.code === 'RP002' || fault.code === 'RP011' || deps.closing();
+      if (!res.destroyed && !res.headersSent) sendFault(res, fault, correlationId, close);
+    }
+    logLine(faultCode ? 'fault' : 'ok');
+
+    function logLine(outcome: 'ok' | 'fault' | 'aborted'): void {
+      const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      logger.info(
+        {
+          correlationId,
+          logId,
+          peer,
+          consumer: who?.consumerHsaId,
+          originalConsumer: who?.viaRoutingNode ? who.consumerHsaId : undefined,
+          contract: contract.name,
+          operation: op?.meta.name,
+          logicalAddress,
+          outcome,
+          faultCode,
+          resultCode,
+          durationMs,
+        },
+        'soap request',
+      );
+      onOutcome({ contract: contract.name, outcome: outcome === 'ok' ? 'ok' : 'fault', faultCode, resultCode, durationMs });
+    }
+  }
+
+  /** Reads the body; RP002 over the limit (early on Content-Length, else while streaming), RP011 when too slow. */
+  function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
+      const declared = req.headers['content-length'];
+      if (declared !== undefined && Number(declared) > maxBody) {
+        discardAndClose(req, res);
+        reject(new SoapFault('RP002', `Content-Length ${Number(declared)} exceeds ${maxBody} bytes`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let done = false;
+      const timer = setTimeout(() => {
+        finish();
+        discardAndClose(req, res);
+        reject(new SoapFault('RP011', `Body not received within ${bodyTimeoutMs} ms`));
+      }, bodyTimeoutMs);
+      const finish = () => {
+        done = true;
+        clearTimeout(timer);
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.off('error', onGone);
+        req.off('aborted', onGone);
+      };
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBody) {
+          finish();
+          discardAndClose(req, res);
+          reject(new SoapFault('RP002', `Body exceeds ${maxBody} bytes`));
+          return;
+        }
+        chunks.push(chunk);
+      };
+      const onEnd = () => {
+        if (done) return;
+        finish();
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      };
+      const onGone = () => {
+        if (done) return;
+        finish();
+        reject(new ClientGone());
+      };
+      req.on('data', onData);
+      req.on('end', onEnd);
+      req.on('error', onGone);
+      req.on('aborted', onGone);
+    });
+  }
+
+  /**
+   * After refusing a body: answer with `Connection: close`, and keep draining (without buffering) for a
+   * moment so the client can read the fault instead of seeing a reset; then drop the connection.
+   */
+  function discardAndClose(req: IncomingMessage, res: ServerResponse): void {
+    res.setHeader('Connection', 'close');
+    let discarded = 0;
+    const drop = () => req.socket.destroy();
+    const guard = setTimeout(drop, 2000);
+    guard.unref();
+    req.on('data', (c: Buffer) => {
+      discarded += c.length;
+      if (discarded > 4 * maxBody) drop();
+    });
+    req.on('end', () => clearTimeout(guard));
+    res.on('finish', () => {
+      if (req.complete) clearTimeout(guard);
+    });
+  }
+
+  function serveDocument(req: IncomingMessage, res: ServerResponse, service: BoundService, query: string, started: number): void {
+    const docs = documents.get(service.path);
+    const base = baseUrlFor(config.publicUrl, req.headers.host, `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? ''}`, service.path);
+    let doc;
+    if (docs && /^wsdl(=|&|$)/i.test(query)) {
+      doc = docs.wsdlFor(base);
+    } else if (docs && /^xsd=/i.test(query)) {
+      const params = new URLSearchParams(query);
+      const p = params.get('xsd') ?? params.get('XSD');
+      doc = p === null ? undefined : docs.xsdFor(p, base);
+    }
+    if (!doc) return plain(res, 404, 'Not found', started, service.contract.name);
+    if (deps.closing()) res.setHeader('Connection', 'close');
+    res.writeHead(200, { 'Content-Type': doc.contentType, 'Content-Length': Buffer.byteLength(doc.body) });
+    res.end(doc.body);
+    const durationMs = performance.now() - started;
+    logger.info({ contract: service.contract.name, document: /^wsdl/i.test(query) ? 'wsdl' : 'xsd', status: 200, durationMs }, 'document request');
+    onOutcome({ contract: service.contract.name, outcome: 'other', durationMs });
+  }
+
+  function plain(res: ServerResponse, status: number, text: string, started: number, contract: string): void {
+    if (deps.closing()) res.setHeader('Connection', 'close');
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+    const durationMs = performance.now() - started;
+    logger.info({ contract: contract || undefined, status, durationMs }, 'http request');
+    onOutcome({ contract, outcome: 'other', durationMs });
+  }
+}
+
+/** THE one place faults are written. */
+function sendFault(res: ServerResponse, fault: SoapFault, correlationId: string | undefined, close: boolean): void {
+  const body = buildFault(fault, correlationId);
+  const headers: Record<string, string | number> = { 'Content-Type': XML_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) };
+  if (close) headers.Connection = 'close';
+  res.writeHead(500, headers);
+  res.end(body);
+}
+
+function readCorrelationId(h: string | string[] | undefined): string {
+  const v = Array.isArray(h) ? h[0] : h;
+  return v !== undefined && CORRELATION_RE.test(v) ? v : randomUUID();
+}
+
+/** SOAPAction quoted, unquoted, or missing/empty (→ body alone); both present must agree. */
+function dispatch(service: BoundService, soapAction: string | string[] | undefined, body: XmlElement): BoundOperation {
+  const qname = body.ns ? `{${body.ns}}${body.name}` : body.name;
+  const byBody = service.byBodyQName.get(qname);
+  let action = (Array.isArray(soapAction) ? soapAction[0] : soapAction)?.trim();
+  if (action && action.length >= 2 && action.charCodeAt(0) === 34 && action.charCodeAt(action.length - 1) === 34) {
+    action = action.slice(1, -1).trim();
+  }
+  if (action) {
+    const byAction = service.bySoapAction.get(action);
+    if (!byAction) throw new SoapFault('RP005', `Unknown SOAPAction ${action.slice(0, 200)}`);
+    if (byAction !== byBody) throw new SoapFault('RP005', `SOAPAction ${action.slice(0, 200)} does not match the body element ${qname.slice(0, 200)}`);
+    return byAction;
+  }
+  if (!byBody) throw new SoapFault('RP005', `Unknown operation ${qname.slice(0, 200)}`);
+  return byBody;
+}
+
+function decodeHeaders(service: BoundService, op: BoundOperation, headers: readonly XmlElement[], source: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const h of headers) {
+    const part = op.headerByQName.get(h.ns ? `{${h.ns}}${h.name}` : h.name);
+    if (part && !(part.part in out)) out[part.part] = service.codec.decode(h, part.type, source);
+  }
+  for (const part of op.meta.headers) {
+    if (part.required && !(part.part in out) && part.element !== LOGICAL_ADDRESS_QNAME) {
+      throw new SoapFault('RP006', `Required SOAP header ${part.element} missing`);
+    }
+  }
+  return out;
+}
+
+function resultCodeOf(response: unknown): string | undefined {
+  if (typeof response !== 'object' || response === null) return undefined;
+  const result = (response as { result?: { resultCode?: unknown } }).result;
+  return typeof result?.resultCode === 'string' ? result.resultCode : undefined;
+}
+
+/** The RequestContext handed to handlers (plus the decoded SOAP headers); the child logger is made on first use. */
+class Context implements RequestContext {
+  readonly peerHsaId: string;
+  readonly consumerHsaId: string;
+  readonly viaRoutingNode: boolean;
+  private childLog: Logger | undefined;
+  constructor(
+    readonly correlationId: string,
+    readonly logId: string,
+    readonly logicalAddress: string,
+    who: EffectiveConsumer,
+    readonly consumer: RequestContext['consumer'],
+    readonly contractName: string,
+    readonly requestXml: string,
+    private readonly rootLog: Logger,
+    readonly headers: Record<string, unknown>,
+  ) {
+    this.peerHsaId = who.peerHsaId;
+    this.consumerHsaId = who.consumerHsaId;
+    this.viaRoutingNode = who.viaRoutingNode;
+  }
+  get log(): Logger {
+    return (this.childLog ??= this.rootLog.child({
+      correlationId: this.correlationId,
+      logId: this.logId,
+      consumer: this.consumerHsaId,
+      contract: this.contractName,
+    }));
+  }
+}

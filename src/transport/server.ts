@@ -1,0 +1,93 @@
+/**
+ * The HTTPS server (spec §4.1): mutual TLS with a required client certificate that must chain to the
+ * trust store and not be revoked (CRL), TLS ≥ 1.2, keep-alive, header/request timeouts and a
+ * connection cap. Refused handshakes never reach HTTP: they are reported through `onTlsRefused`.
+ * A request whose headers arrive too slowly is answered, where still possible, with fault RP011.
+ */
+import fs from 'node:fs';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Config } from '../config.js';
+import { buildFault, SoapFault, XML_CONTENT_TYPE } from '../soap/fault.js';
+
+export interface TlsRefusal {
+  /** OpenSSL / Node error code when known (e.g. ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE, CERT_HAS_EXPIRED), else 'unknown'. */
+  readonly reason: string;
+  readonly message: string;
+  /** Remote address of the peer. */
+  readonly peer: string | undefined;
+}
+
+export interface ServerHooks {
+  readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly onTlsRefused: (r: TlsRefusal) => void;
+}
+
+function readFile(file: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`cannot read the ${what} ${file}: ${(err as Error).message}`);
+  }
+}
+
+export function createHttpsServer(config: Pick<Config, 'tls' | 'limits'>, hooks: ServerHooks): https.Server {
+  const { limits, tls } = config;
+  const server = https.createServer(
+    {
+      key: readFile(tls.keyFile, 'server key'),
+      cert: readFile(tls.certFile, 'server certificate'),
+      ca: readFile(tls.caFile, 'trust store'),
+      ...(tls.crlFile ? { crl: readFile(tls.crlFile, 'CRL') } : {}),
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
+      keepAlive: true,
+      // our own body timer (requestTimeoutMs, answers RP011) fires first; Node's is the backstop
+      requestTimeout: limits.requestTimeoutMs + limits.headersTimeoutMs + 5000,
+      headersTimeout: limits.headersTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    hooks.onRequest,
+  );
+  server.maxConnections = limits.maxConnections;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.headersTimeout = limits.headersTimeoutMs;
+
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+    hooks.onTlsRefused({
+      reason: tlsReason(err),
+      message: err.message.split('\n')[0]!.slice(0, 200),
+      peer: socket.remoteAddress,
+    });
+  });
+
+  // Slow or broken requests before the handler runs (headers timeout, parse errors).
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    const inFlight = (socket as unknown as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (!socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      const body = buildFault(new SoapFault('RP011', 'Request headers or body not received in time'));
+      socket.end(
+        `HTTP/1.1 500 Internal Server Error\r\nContent-Type: ${XML_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+      socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    } else if (err.code === 'ECONNRESET') {
+      socket.destroy();
+    } else {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+  });
+
+  return server;
+}
+
+function tlsReason(err: NodeJS.ErrnoException): string {
+  return err.code ?? 'unknown';
+}

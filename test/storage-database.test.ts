@@ -1,0 +1,106 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { isDatabaseUnavailable, mapDatabaseError } from '../src/storage/errors.js';
+import { DatabaseUnavailableError } from '../src/soap/context.js';
+import { openDatabase } from '../src/storage/database.js';
+import { MIGRATIONS } from '../src/storage/registry.js';
+import { forEachEngine, hasPostgres, silentLogger } from './helpers/engines.js';
+
+describe('database error mapping', () => {
+  const err = (props: Record<string, unknown>) => Object.assign(new Error(String(props.message ?? 'x')), props);
+  it('maps connection-level failures, wrapped or not', () => {
+    for (const e of [
+      err({ code: 'ECONNREFUSED' }),
+      err({ code: '57P01' }),
+      err({ code: '08006' }),
+      err({ message: 'Connection terminated unexpectedly' }),
+      err({ code: 'SQLITE_IOERR_WRITE' }),
+      err({ code: 'SQLITE_CANTOPEN' }),
+      { name: 'QueryFailedError', message: 'q', driverError: err({ code: '57P01' }) },
+      err({ message: 'outer', cause: err({ code: 'ECONNRESET' }) }),
+    ]) {
+      assert.equal(isDatabaseUnavailable(e), true, JSON.stringify(e));
+      assert.ok(mapDatabaseError(e) instanceof DatabaseUnavailableError);
+    }
+  });
+  it('leaves logical errors alone', () => {
+    for (const e of [err({ code: '23505' }), err({ code: 'SQLITE_CONSTRAINT_UNIQUE' }), err({ message: 'syntax error at or near' }), new TypeError('bug')]) {
+      assert.equal(isDatabaseUnavailable(e), false, String(e));
+      assert.equal(mapDatabaseError(e), e);
+    }
+  });
+});
+
+forEachEngine('database', (engine) => {
+  it('opens migrated, pings, closes', async () => {
+    const { db } = await engine.open();
+    assert.equal(db.engine, engine.engine);
+    assert.equal(await db.ping(), true);
+    const rows: Array<{ name: string }> = await db.read((m) => m.query('SELECT name FROM schema_migrations ORDER BY id'));
+    assert.deepEqual(rows.map((r) => r.name), MIGRATIONS.map((M) => new M().name));
+    assert.deepEqual(rows.slice(0, 2).map((r) => r.name), ['AuditTrail1767225600000', 'FmbContent1767225601000']);
+    await db.close();
+    assert.equal(await db.ping(), false);
+  });
+  it('serialises concurrent write transactions and nested reads reuse the transaction', async () => {
+    const { db } = await engine.open();
+    await db.transaction((m) => m.query("UPDATE fmb_data_set SET source = 'a' WHERE id = 1"));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        db.transaction(async (m) => {
+          const [row] = await m.query('SELECT version FROM fmb_data_set WHERE id = 1');
+          await new Promise((r) => setTimeout(r, 1));
+          await m.query(`UPDATE fmb_data_set SET version = ${Number(row.version) + 1} WHERE id = 1${''}`);
+          return db.read(async (mm) => Number((await mm.query('SELECT version FROM fmb_data_set WHERE id = 1'))[0].version));
+        }, engine.engine === 'postgres' ? { isolation: 'SERIALIZABLE' } : undefined).catch((e: unknown) => (e as Error).message),
+      ),
+    );
+    if (engine.engine === 'sqlite') assert.deepEqual([...results].sort((a, b) => Number(a) - Number(b)), Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+});
+
+describe('PostgreSQL outage and recovery', { skip: !hasPostgres() && 'TEST_DATABASE_URL not set' }, () => {
+  it('answers DatabaseUnavailableError while the database is unreachable and recovers without a restart', async () => {
+    const target = new URL(process.env.TEST_DATABASE_URL!);
+    const sockets = new Set<net.Socket>();
+    const proxy = () =>
+      net.createServer((client) => {
+        const upstream = net.connect(Number(target.port || 5432), target.hostname);
+        sockets.add(client).add(upstream);
+        client.pipe(upstream).pipe(client);
+        const drop = () => { client.destroy(); upstream.destroy(); };
+        client.on('error', drop).on('close', drop);
+        upstream.on('error', drop).on('close', drop);
+      });
+    let server = proxy();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const url = new URL(target.toString());
+    url.hostname = '127.0.0.1';
+    url.port = String(port);
+    const db = await openDatabase({ dataDir: '/tmp', databaseUrl: url.toString() }, silentLogger, { migrate: false, poolSize: 2 });
+    try {
+      assert.equal(await db.ping(), true);
+      // outage: stop accepting and cut every live connection
+      await new Promise<void>((r) => { server.close(() => r()); for (const s of sockets) s.destroy(); sockets.clear(); });
+      await assert.rejects(db.read((m) => m.query('SELECT 1')), (e: unknown) => e instanceof DatabaseUnavailableError);
+      await assert.rejects(db.read((m) => m.query('SELECT 1')), (e: unknown) => e instanceof DatabaseUnavailableError);
+      assert.equal(await db.ping(), false);
+      // the database comes back on the same address
+      server = proxy();
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+      let ok = false;
+      for (let i = 0; i < 20 && !ok; i++) {
+        ok = await db.ping();
+        if (!ok) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(ok, true, 'pool recovered');
+      assert.deepEqual(await db.read((m) => m.query('SELECT 1 AS one')), [{ one: 1 }]);
+    } finally {
+      await db.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
