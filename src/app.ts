@@ -1,0 +1,134 @@
+/**
+ * The composition root: opens storage, registers every contract with its handler object, and starts
+ * the HTTPS producer and the admin port. `src/main.ts` decides between one process and a cluster.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import {
+  allContracts,
+  getDecisionSupportContract,
+  getDiagnosisContract,
+  pingForConfigurationContract,
+  searchPersonnelContract,
+} from '../contracts/index.js';
+import { ensureDevPki } from '../certs/generate.js';
+import type { Config } from './config.js';
+import { createGetDecisionSupportHandler } from './insurancemedicine/get-decision-support.js';
+import { createGetDiagnosisHandler } from './insurancemedicine/get-diagnosis.js';
+import { FmbStore } from './insurancemedicine/fmb-store.js';
+import { isDemoFmbLoaded, loadDemoFmb } from './insurancemedicine/demo.js';
+import { resolveAccessProfiles } from './licensetopractice/access-profiles.js';
+import { personnelAuditSink } from './licensetopractice/audit-sink.js';
+import { isDemoPersonnelLoaded, loadDemoPersonnel } from './licensetopractice/generate.js';
+import { PersonnelStore } from './licensetopractice/personnel-store.js';
+import { createSearchPersonnelService } from './licensetopractice/search-personnel.js';
+import { createPingForConfigurationHandler } from './monitoring/ping-for-configuration.js';
+import { Metrics } from './ops/metrics.js';
+import { AuditTrail, createIdentifierHasher, loadAuditHmacKey } from './storage/audit.js';
+import { openDatabase, type Database } from './storage/database.js';
+import { createProducer, type Producer } from './transport/producer.js';
+
+/** The directory holding package.json, wsdl/ and schemas/ (the contract root). */
+export function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('package.json not found above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+  return dir;
+}
+
+function packageVersion(root: string): string {
+  return (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * One-time preparation before any worker serves: development PKI, migrations, demo data.
+ * Runs in the single process, or in the cluster primary before it forks.
+ */
+export async function prepare(config: Config, logger: Logger): Promise<Database> {
+  const pki = await ensureDevPki(config.certsDir);
+  if (pki.generated) logger.info({ certsDir: config.certsDir }, 'generated the development PKI');
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const db = await openDatabase(config, logger);
+  if (config.demoData) {
+    await loadDemoFmb(db);
+    await loadDemoPersonnel(db);
+  }
+  return db;
+}
+
+export interface Application {
+  readonly producer: Producer;
+  readonly db: Database;
+  readonly metrics: Metrics;
+  /** True once the HTTPS port listens, the database answers and (when enabled) the demo data is loaded. */
+  ready(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  close(): Promise<void>;
+}
+
+/** Builds and starts the HTTPS producer on an already prepared database. */
+export async function startApplication(config: Config, logger: Logger, db: Database): Promise<Application> {
+  const root = projectRoot();
+  const metrics = new Metrics();
+  const producer = createProducer({ config, logger, contractRoot: root });
+  const audit = new AuditTrail(db, { logger });
+  const hashIdentifier = createIdentifierHasher(loadAuditHmacKey(config));
+  const fmb = new FmbStore(db);
+
+  producer.addService(
+    pingForConfigurationContract,
+    createPingForConfigurationHandler({
+      version: packageVersion(root),
+      build: process.env.PRODUCER_BUILD ?? 'dev',
+      startedAt: Date.now(),
+      contractCount: () => producer.services.length,
+      databaseReachable: () => db.ping(),
+    }),
+  );
+  producer.addService(getDiagnosisContract, createGetDiagnosisHandler(fmb));
+  producer.addService(getDecisionSupportContract, createGetDecisionSupportHandler(fmb));
+  producer.addService(
+    searchPersonnelContract,
+    createSearchPersonnelService({
+      store: new PersonnelStore(db),
+      profiles: resolveAccessProfiles(undefined),
+      audit: personnelAuditSink(audit),
+      hashIdentifier,
+    }),
+  );
+
+  producer.events.on('request', (o) => metrics.recordRequest(o));
+  producer.events.on('tlsRefused', (r) => metrics.recordTlsRefusal(r.reason));
+  await producer.listen();
+
+  const served = new Set(producer.services.map((s) => s.contract));
+  const missing = allContracts.filter((c) => !served.has(c.name)).map((c) => c.name);
+  if (missing.length > 0) logger.warn({ contracts: missing }, 'contracts compiled but not served yet');
+
+  return {
+    producer,
+    db,
+    metrics,
+    async ready() {
+      const listening = producer.address() !== null;
+      const database = await db.ping();
+      const demo = !config.demoData || (database && (await isDemoFmbLoaded(db)) && (await isDemoPersonnelLoaded(db)));
+      return { ready: listening && database && demo, checks: { listening, database, demoData: demo } };
+    },
+    async close() {
+      await producer.close();
+      await audit.close();
+    },
+  };
+}
+
+/** Every endpoint URL, for the start banner. */
+export function endpointUrls(config: Config, producer: Producer): string[] {
+  const port = producer.address()?.port ?? config.port;
+  const base = config.publicUrl ?? `https://localhost:${port}`;
+  return producer.services.map((s) => `${base}${s.path}?wsdl`);
+}

@@ -1,0 +1,118 @@
+/**
+ * `npm start`: one process by default; PRODUCER_WORKERS=N (or auto) runs a cluster whose primary
+ * prepares storage once, forks the workers that serve HTTPS, and serves the admin port itself.
+ * SIGTERM/SIGINT: graceful shutdown. SIGHUP: reload TAK and the consumer registry.
+ */
+import cluster from 'node:cluster';
+import path from 'node:path';
+import client from 'prom-client';
+import { endpointUrls, prepare, startApplication, type Application } from './app.js';
+import { loadConfig, type Config } from './config.js';
+import { createLogger } from './log.js';
+import { adminUrl, startAdminServer } from './ops/admin.js';
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+
+function printBanner(cfg: Config, app: Application, admin: string): void {
+  const lines = [
+    `RIVTA producer listening (logical addresses: ${cfg.logicalAddresses.join(', ')})`,
+    ...endpointUrls(cfg, app.producer).map((u) => `  ${u}`),
+    `Admin: ${admin}/health/ready  ${admin}/metrics`,
+    `Client certificates: ${path.join(cfg.certsDir, '<role>.crt|.key|.p12')} (password changeit), trust ${cfg.tls.caFile}`,
+    `Database: ${app.db.description}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function runSingle(): Promise<void> {
+  const db = await prepare(config, logger);
+  const app = await startApplication(config, logger, db);
+  const admin = await startAdminServer(config.adminHost, config.adminPort, {
+    readiness: () => app.ready(),
+    metrics: async () => ({ contentType: app.metrics.registry.contentType, body: await app.metrics.registry.metrics() }),
+    reload: async () => app.producer.tak.reload(loadConfig()),
+  });
+  printBanner(config, app, adminUrl(admin));
+  process.on('SIGHUP', () => {
+    app.producer.tak.reload(loadConfig());
+    logger.info('reloaded TAK and consumer registry');
+  });
+  const stop = async () => {
+    logger.info('shutting down');
+    admin.close();
+    await app.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}
+
+async function runPrimary(): Promise<void> {
+  const db = await prepare(config, logger);
+  const aggregator = new client.AggregatorRegistry();
+  const ready = new Set<number>();
+  for (let i = 0; i < config.workers; i++) cluster.fork();
+  cluster.on('message', (worker, msg: { type?: string; banner?: string }) => {
+    if (msg.type === 'ready') {
+      ready.add(worker.id);
+      if (ready.size === config.workers && msg.banner) process.stdout.write(msg.banner);
+    }
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    ready.delete(worker.id);
+    if (!stopping) {
+      logger.error({ worker: worker.id, code, signal }, 'worker died; starting a new one');
+      cluster.fork();
+    }
+  });
+  const admin = await startAdminServer(config.adminHost, config.adminPort, {
+    readiness: async () => {
+      const database = await db.ping();
+      const workers = ready.size === config.workers;
+      return { ready: database && workers, checks: { database, workers } };
+    },
+    metrics: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
+    reload: async () => {
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+    },
+  });
+  logger.info({ admin: adminUrl(admin), workers: config.workers }, 'cluster primary started');
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    admin.close();
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) void db.close().then(() => process.exit(0));
+    });
+  };
+  process.on('SIGHUP', () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+  });
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+async function runWorker(): Promise<void> {
+  const { openDatabase } = await import('./storage/database.js');
+  const db = await openDatabase(config, logger, { migrate: false });
+  const app = await startApplication(config, logger, db);
+  const banner = [
+    `RIVTA producer listening with ${config.workers} workers (logical addresses: ${config.logicalAddresses.join(', ')})`,
+    ...endpointUrls(config, app.producer).map((u) => `  ${u}`),
+    `Admin: http://${config.adminHost}:${config.adminPort}/health/ready`,
+    '',
+  ].join('\n');
+  process.send?.({ type: 'ready', banner });
+  process.on('SIGHUP', () => app.producer.tak.reload(loadConfig()));
+  process.once('SIGTERM', () => void app.close().then(() => db.close()).then(() => process.exit(0)));
+  process.once('SIGINT', () => undefined); // the primary coordinates shutdown
+}
+
+const run = config.workers > 1 ? (cluster.isPrimary ? runPrimary : runWorker) : runSingle;
+run().catch((err: unknown) => {
+  logger.fatal({ err }, 'failed to start');
+  process.exit(1);
+});
