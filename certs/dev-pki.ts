@@ -22,10 +22,13 @@ export const DEV_ROLES = {
 
 export type DevRoleName = keyof typeof DEV_ROLES;
 
+/** An extra client certificate from the trusted CA whose subject has no serialNumber (RP008). */
+export const NO_HSA_ID_ROLE = 'no-hsa-id';
+
 export const SERVER_HSA_ID = 'SE5599999991-PROD';
 export const KEYSTORE_PASSWORD = 'changeit';
 
-export function rolePaths(dir: string, role: DevRoleName | 'server') {
+export function rolePaths(dir: string, role: DevRoleName | 'server' | typeof NO_HSA_ID_ROLE) {
   return {
     cert: path.join(dir, `${role}.crt`),
     key: path.join(dir, `${role}.key`),

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import forge from 'node-forge';
-import { DEV_ROLES, KEYSTORE_PASSWORD, SERVER_HSA_ID, type DevRoleName } from './dev-pki.js';
+import { DEV_ROLES, KEYSTORE_PASSWORD, NO_HSA_ID_ROLE, SERVER_HSA_ID, type DevRoleName } from './dev-pki.js';
 
 const ORGANISATION = 'Dev Test Organisation';
 
@@ -83,10 +83,11 @@ export async function ensureDevPki(dir: string, opts: { force?: boolean } = {}):
     selfSignedCa('ca', 'Dev Test CA');
     selfSignedCa('untrusted-ca', 'Untrusted Dev CA');
 
-    const issue = (base: string, cn: string, hsaId: string, ext: string, cnf: string, dates?: [string, string]) => {
+    const issue = (base: string, cn: string, hsaId: string | null, ext: string, cnf: string, dates?: [string, string]) => {
       const csr = path.join(work, `${base}.csr`);
+      const serialNumber = hsaId === null ? '' : `/serialNumber=${hsaId}`;
       openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}.key`, '-out', csr,
-        '-subj', `/C=SE/O=${ORGANISATION}/CN=${cn}/serialNumber=${hsaId}`);
+        '-subj', `/C=SE/O=${ORGANISATION}/CN=${cn}${serialNumber}`);
       // Back-date by a day so a skewed clock does not reject a fresh certificate.
       const [start, end] = dates ?? [utcStamp(-1), utcStamp(730)];
       openssl('ca', '-batch', '-notext', '-config', cnf, '-extensions', ext, '-in', csr, '-out', `${base}.crt`,
@@ -98,11 +99,13 @@ export async function ensureDevPki(dir: string, opts: { force?: boolean } = {}):
       else if (role === 'expired') issue(role, role, hsaId, 'client', trustedCnf, [utcStamp(-730), utcStamp(-365)]);
       else issue(role, role, hsaId, role === 'routing-node' ? 'routing' : 'client', trustedCnf);
     }
+    // Trusted, but without an HSA-id in the subject: lets testers see RP008.
+    issue(NO_HSA_ID_ROLE, NO_HSA_ID_ROLE, null, 'client', trustedCnf);
     openssl('ca', '-batch', '-config', trustedCnf, '-revoke', 'revoked.crt');
     // The CRL is valid for a year: an expired CRL makes OpenSSL refuse every client. Re-run `npm run certs -- --force` then.
     openssl('ca', '-batch', '-config', trustedCnf, '-gencrl', '-out', 'ca.crl');
 
-    for (const base of ['server', ...Object.keys(DEV_ROLES)]) {
+    for (const base of ['server', NO_HSA_ID_ROLE, ...Object.keys(DEV_ROLES)]) {
       writeKeystore(dir, base, base === 'untrusted' ? 'untrusted-ca.crt' : 'ca.crt');
       fs.chmodSync(path.join(dir, `${base}.key`), 0o600);
     }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { ContractCodec } from '../src/soap/codec.js';
 import { parseXml } from '../src/soap/xml.js';
 import { EnvelopeValidator, validateResponse } from '../src/soap/validator.js';
-import { echoContract } from './fixtures/ping-contract.js';
+import { echoContract } from './fixtures/echo-contract.js';
 import { pingSetup } from './fixtures/ping-setup.js';
 
 const LIMITS = { maxDepth: 64, maxElements: 10000, maxAttributeBytes: 8192 };

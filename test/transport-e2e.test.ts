@@ -305,7 +305,7 @@ describe('producer end to end over mutual TLS', () => {
   });
 
   it('RP008 for a certificate without an HSA-id', async () => {
-    assertFault(await post('no-hsa', envelope()), 'RP008');
+    assertFault(await post('no-hsa-id', envelope()), 'RP008');
   });
 
   it('RP003 for a missing LogicalAddress, RP004 for one not served', async () => {

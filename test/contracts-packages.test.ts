@@ -1,0 +1,81 @@
+/**
+ * Our contract packages against strict, independent tools: every sample validates against our XSDs,
+ * xmllint compiles every XSD, zeep loads every WSDL from file, and JAX-WS wsimport accepts every WSDL.
+ * A missing tool skips with a message locally and fails under CI=true.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { allContracts } from '../contracts/index.js';
+import { findProjectRoot, validateResponse } from '../src/soap/validator.js';
+
+const root = findProjectRoot();
+const wsdls = fs.readdirSync(path.join(root, 'wsdl')).filter((f) => f.endsWith('.wsdl')).sort();
+const xsds = (function walk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.xsd') ? [path.join(dir, e.name)] : [],
+  );
+})(path.join(root, 'schemas'));
+
+function tool(cmd: string, args: string[]): boolean {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).error === undefined;
+}
+
+function requireTool(t: test.TestContext, available: boolean, name: string): boolean {
+  if (available) return true;
+  assert.notEqual(process.env.CI, 'true', `${name} is required under CI=true`);
+  t.skip(`${name} is not installed here`);
+  return false;
+}
+
+test('every contract has one WSDL and both samples, and the samples validate', () => {
+  assert.equal(wsdls.length, allContracts.length);
+  for (const contract of allContracts) {
+    const dir = path.join(root, 'schemas/interactions', `${contract.name}Interaction`, 'samples');
+    for (const kind of ['Request', 'Response']) {
+      const xml = fs.readFileSync(path.join(dir, `${contract.name}${kind}.xml`), 'utf8');
+      assert.equal(validateResponse(contract, xml, root), undefined, `${contract.name}${kind}.xml`);
+    }
+  }
+});
+
+test('a sample with a schema violation is rejected', () => {
+  const contract = allContracts.find((c) => c.name === 'GetDiagnosis')!;
+  const file = path.join(root, 'schemas/interactions/GetDiagnosisInteraction/samples/GetDiagnosisRequest.xml');
+  const broken = fs.readFileSync(file, 'utf8').replace('<tjsr:includeInactive>false', '<tjsr:includeInactive>maybe');
+  assert.ok(validateResponse(contract, broken, root));
+});
+
+test('xmllint compiles every XSD', (t) => {
+  if (!requireTool(t, tool('xmllint', ['--version']), 'xmllint (libxml2-utils)')) return;
+  for (const xsd of xsds) {
+    // Exit 3 means the schema compiled and only the dummy instance failed; 5 means the schema did not compile.
+    const r = spawnSync('xmllint', ['--noout', '--schema', xsd, xsd], { encoding: 'utf8' });
+    assert.notEqual(r.status, 5, `${path.relative(root, xsd)}: ${r.stderr}`);
+  }
+});
+
+test('zeep loads every WSDL from file', (t) => {
+  const python = '/usr/bin/python3';
+  const ok = fs.existsSync(python) && spawnSync(python, ['-c', 'import zeep']).status === 0;
+  if (!requireTool(t, ok, 'python3-zeep')) return;
+  for (const wsdl of wsdls) {
+    const script = `import zeep,sys\nc=zeep.Client(sys.argv[1])\nfor s in c.wsdl.services.values():\n  for p in s.ports.values():\n    print(list(p.binding._operations))`;
+    const out = execFileSync(python, ['-c', script, path.join(root, 'wsdl', wsdl)], { encoding: 'utf8' });
+    assert.match(out, new RegExp(wsdl.split('Interaction')[0]!), wsdl);
+  }
+});
+
+test('wsimport accepts every WSDL', { timeout: 300_000 }, (t) => {
+  if (!requireTool(t, tool('wsimport', ['-version']), 'wsimport (jaxws)')) return;
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'wsimport-'));
+  for (const wsdl of wsdls) {
+    const r = spawnSync('wsimport', ['-Xnocompile', '-quiet', '-d', out, path.join(root, 'wsdl', wsdl)], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${wsdl}: ${r.stdout}${r.stderr}`);
+    assert.doesNotMatch(`${r.stdout}${r.stderr}`, /\[WARNING\]|\[ERROR\]/, wsdl);
+  }
+  fs.rmSync(out, { recursive: true, force: true });
+});

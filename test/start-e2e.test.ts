@@ -1,0 +1,102 @@
+/**
+ * `npm start` as an operator runs it: the built producer in its own process, configured only through
+ * PRODUCER_* variables, on fresh directories. Checks the start banner, readiness, a zeep client loading
+ * the WSDL by URL over mutual TLS, metrics, and a clean exit on SIGTERM.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { findProjectRoot } from '../src/soap/validator.js';
+
+const root = findProjectRoot();
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url: string, child: ChildProcess, ms = 120_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    assert.equal(child.exitCode, null, 'producer exited during start');
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('producer not ready in time');
+}
+
+test('npm start: banner, readiness, zeep by URL, metrics, graceful SIGTERM', { timeout: 180_000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-start-'));
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PRODUCER_PORT: String(port),
+    PRODUCER_ADMIN_PORT: String(adminPort),
+    PRODUCER_DATA_DIR: path.join(dir, 'data'),
+    PRODUCER_CERTS_DIR: path.join(dir, 'certs'),
+    PRODUCER_LOGICAL_ADDRESSES: 'SE2321000016-TEST,TEST-PRODUCER',
+  };
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  t.after(() => child.exitCode === null && child.kill('SIGKILL'));
+
+  await waitReady(`http://127.0.0.1:${adminPort}/health/ready`, child);
+  assert.match(stdout, new RegExp(`https://localhost:${port}/processmanagement/decisionsupport/insurancemedicine/GetDiagnosis/1/rivtabp21\\?wsdl`));
+  assert.match(stdout, /journal-system|<role>/);
+  for (const f of ['ca.crt', 'ca.crl', 'server.key', 'journal-system.p12', 'untrusted-ca.crt']) {
+    assert.ok(fs.existsSync(path.join(dir, 'certs', f)), f);
+  }
+
+  const python = '/usr/bin/python3';
+  const zeep = fs.existsSync(python) && spawnSync(python, ['-c', 'import zeep']).status === 0;
+  if (!zeep) {
+    assert.notEqual(process.env.CI, 'true', 'python3-zeep is required under CI=true');
+    t.diagnostic('python3-zeep missing: zeep part skipped');
+  } else {
+    const certs = path.join(dir, 'certs');
+    const script = `
+import sys, requests, zeep
+s = requests.Session(); s.trust_env = False; s.verify = "${certs}/ca.crt"
+s.cert = ("${certs}/journal-system.crt", "${certs}/journal-system.key")
+base = "https://localhost:${port}"
+ping = zeep.Client(base + "/itintegration/monitoring/PingForConfiguration/1/rivtabp21?wsdl", transport=zeep.Transport(session=s))
+r = ping.service.PingForConfiguration(serviceContractNamespace="urn:riv:itintegration:monitoring:PingForConfigurationResponder:1",
+    logicalAddress="SE2321000016-TEST", _soapheaders={"LogicalAddress": "SE2321000016-TEST"})
+print("PING", r.version, len(r.pingDateTime))
+dx = zeep.Client(base + "/processmanagement/decisionsupport/insurancemedicine/GetDiagnosis/1/rivtabp21?wsdl", transport=zeep.Transport(session=s))
+r = dx.service.GetDiagnosis(diagnosisCode=[{"code": "F32.1"}], _soapheaders={"LogicalAddress": "TEST-PRODUCER"})
+print("DIAG", r.result.resultCode, r.diagnosis[0].code, r.diagnosis[0].requestedCode)
+try:
+    dx.service.GetDiagnosis(diagnosisCode=[{"code": "F32.1"}], _soapheaders={"LogicalAddress": "NOT-SERVED"})
+except zeep.exceptions.Fault as f:
+    print("FAULT", f.message.split(" ")[0])
+`;
+    const out = spawnSync(python, ['-c', script], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(out.status, 0, out.stderr);
+    assert.match(out.stdout, /PING 0\.1\.0 14/);
+    assert.match(out.stdout, /DIAG OK F32 F32\.1/);
+    assert.match(out.stdout, /FAULT RP004/);
+  }
+
+  const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+  assert.match(metrics, /rivta_requests_total/);
+  assert.equal((await fetch(`http://127.0.0.1:${adminPort}/health/live`)).status, 200);
+
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
