@@ -95,7 +95,7 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
     searchPersonnelContract,
     createSearchPersonnelService({
       store: new PersonnelStore(db),
-      profiles: resolveAccessProfiles(undefined),
+      profiles: resolveAccessProfiles(config.personnelAccessProfiles),
       audit: personnelAuditSink(audit),
       hashIdentifier,
     }),

@@ -83,6 +83,10 @@ export interface Config {
   readonly keysFile: string;
   readonly notifier: { readonly kind: 'log' | 'webhook'; readonly webhookUrl: string | undefined };
   readonly shutdownTimeoutMs: number;
+  /** Key (hex or base64, ≥ 32 bytes) for hashing identity numbers in the audit trail; undefined = <dataDir>/audit-hmac.key. */
+  readonly auditHmacKey: string | undefined;
+  /** SearchPersonnel access-profile overrides per consumer category (validated by the personnel module at start). */
+  readonly personnelAccessProfiles: Readonly<Record<string, readonly string[] | null>> | undefined;
 }
 
 /** HSA-ids of the development PKI (spec §4.6). */
@@ -298,6 +302,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     keysFile: path.resolve(dataDir, asString(get('PRODUCER_KEYS_FILE', 'keysFile'), 'PRODUCER_KEYS_FILE', 'keys.json')),
     notifier: { kind: notifierKind, webhookUrl },
     shutdownTimeoutMs: asInt(get('PRODUCER_SHUTDOWN_TIMEOUT_MS', 'shutdownTimeoutMs'), 'PRODUCER_SHUTDOWN_TIMEOUT_MS', 10000, 1),
+    auditHmacKey: asString(get('PRODUCER_AUDIT_HMAC_KEY', 'auditHmacKey'), 'PRODUCER_AUDIT_HMAC_KEY'),
+    personnelAccessProfiles: asObject(
+      get('PRODUCER_PERSONNEL_ACCESS_PROFILES', 'personnel.accessProfiles'),
+      'personnel.accessProfiles',
+      undefined,
+    ),
   };
 }
 

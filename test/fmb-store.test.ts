@@ -7,7 +7,7 @@ import { createGetDiagnosisHandler } from '../src/insurancemedicine/get-diagnosi
 import { createGetDecisionSupportHandler } from '../src/insurancemedicine/get-decision-support.js';
 import { forEachEngine } from './helpers/engines.js';
 
-const ctx = { logId: '6f1c1d7e-5d53-4a43-8b0e-2b1b2f9e0a11' };
+const ctx = { logId: '6f1c1d7e-5d53-4a43-8b0e-2b1b2f9e0a11', headers: { LogicalAddress: 'TEST-PRODUCER' } };
 
 function file(overrides: { displayName?: string; dsText?: string; mode?: 'merge' | 'replace'; extra?: boolean } = {}) {
   return parseImportFile({
@@ -51,7 +51,7 @@ forEachEngine('FMB store', (engine) => {
     assert.equal(r.diagnosis?.[0]?.requestedCode, 'F32.1');
     assert.equal(r.diagnosis?.[0]?.code, 'F32');
     assert.ok(r.diagnosis?.[0]?.relatedDecisionSupportId?.includes('FMB-F32-1'));
-    assert.equal(r.versionInfo.version, 1);
+    assert.equal(r.versionInfo.version, '1');
 
     const gds = createGetDecisionSupportHandler(store);
     const all = await gds.GetDecisionSupport({}, ctx);
@@ -106,7 +106,7 @@ forEachEngine('FMB store', (engine) => {
     const r2 = await gd.GetDiagnosis({ diagnosisCode: [{ code: 'F32' }] }, ctx);
     assert.equal(r2.diagnosis?.[0]?.displayName, 'Depression (ny)');
     assert.equal(r2.diagnosis?.[0]?.version, 2);
-    assert.equal(r2.versionInfo.version, 2);
+    assert.equal(r2.versionInfo.version, '2');
     const since = await gd.GetDiagnosis({ changedSince: r1.versionInfo.lastChanged }, ctx);
     assert.equal(since.diagnosis?.length, 1);
   });

@@ -10,7 +10,10 @@ import { generatePersons, isDemoPersonnelLoaded, loadDemoPersonnel } from '../sr
 import { nameKey } from '../src/licensetopractice/name-key.js';
 import { PersonnelStore } from '../src/licensetopractice/personnel-store.js';
 import { createSearchPersonnelService, type PersonnelAuditEvent } from '../src/licensetopractice/search-personnel.js';
-import type { SearchPersonnelRequest, SearchPersonnelResponse } from '../src/licensetopractice/types.js';
+import type {
+  SearchPersonnelResponseType as SearchPersonnelResponse,
+  SearchPersonnelType as SearchPersonnelRequest,
+} from '../contracts/masterdata/organisationalresources/licensetopractice/SearchPersonnelInteraction.js';
 import type { RequestContext } from '../src/soap/context.js';
 import { AuditTrail, createIdentifierHasher } from '../src/storage/audit.js';
 import { availableEngines, openTestDb, type TestDb } from './personnel-support.js';
@@ -63,7 +66,7 @@ for (const engine of engines) {
           await sink(e);
         },
       });
-      search = (r, c = ctx('SUPERVISORY_AUTHORITY')) => service.SearchPersonnel(r, c);
+      search = (r, c = ctx('SUPERVISORY_AUTHORITY')) => service.SearchPersonnel(r, { ...c, headers: { LogicalAddress: c.logicalAddress } });
     });
     after(async () => {
       await trail?.close();

@@ -1,14 +1,14 @@
 /** GetDecisionSupport (spec §5.2): thin handler; logic in lookup.ts, data in fmb-store.ts. */
 import type { RequestContext } from '../soap/context.js';
-import type { GetDecisionSupportResponseType, GetDecisionSupportType } from './contract-types.js';
+import type { GetDecisionSupportResponderInterface } from '../../contracts/processmanagement/decisionsupport/insurancemedicine/GetDecisionSupportInteraction.js';
 import type { FmbStore } from './fmb-store.js';
 import { queryDecisionSupports } from './lookup.js';
 import { parseChangedSince } from './request.js';
 import { toGetDecisionSupportResponse, toResult, toVersionInfo } from './responses.js';
 
-export function createGetDecisionSupportHandler(store: FmbStore) {
+export function createGetDecisionSupportHandler(store: FmbStore): GetDecisionSupportResponderInterface<Pick<RequestContext, 'logId'>> {
   return {
-    async GetDecisionSupport(request: GetDecisionSupportType, context: Pick<RequestContext, 'logId'>): Promise<GetDecisionSupportResponseType> {
+    async GetDecisionSupport(request, context) {
       const snapshot = await store.current();
       const since = parseChangedSince(request.changedSince);
       if (since === null) {

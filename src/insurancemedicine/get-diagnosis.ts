@@ -1,14 +1,14 @@
 /** GetDiagnosis (spec §5.1): thin handler; logic in lookup.ts, data in fmb-store.ts. */
 import type { RequestContext } from '../soap/context.js';
-import type { GetDiagnosisResponseType, GetDiagnosisType } from './contract-types.js';
+import type { GetDiagnosisResponderInterface } from '../../contracts/processmanagement/decisionsupport/insurancemedicine/GetDiagnosisInteraction.js';
 import type { FmbStore } from './fmb-store.js';
 import { queryDiagnoses } from './lookup.js';
 import { parseChangedSince } from './request.js';
 import { toGetDiagnosisResponse, toResult, toVersionInfo } from './responses.js';
 
-export function createGetDiagnosisHandler(store: FmbStore) {
+export function createGetDiagnosisHandler(store: FmbStore): GetDiagnosisResponderInterface<Pick<RequestContext, 'logId'>> {
   return {
-    async GetDiagnosis(request: GetDiagnosisType, context: Pick<RequestContext, 'logId'>): Promise<GetDiagnosisResponseType> {
+    async GetDiagnosis(request, context) {
       const snapshot = await store.current();
       const since = parseChangedSince(request.changedSince);
       if (since === null) {

@@ -1,17 +1,17 @@
 /** Maps query results (lookup.ts) to the contract's response types. Pure. */
+import type { GetDecisionSupportResponseType } from '../../contracts/processmanagement/decisionsupport/insurancemedicine/GetDecisionSupportInteraction.js';
 import type {
+  CodedDescriptionType,
   ConditionType,
   ConditionsType,
   CVType,
   DecisionSupportType,
-  DescribedCodesType,
   DiagnosisType,
-  GetDecisionSupportResponseType,
-  GetDiagnosisResponseType,
   RecommendationType,
   ResultType,
   VersionInfoType,
-} from './contract-types.js';
+} from '../../contracts/_types/urn_riv_processmanagement_decisionsupport_insurancemedicine_1.js';
+import type { GetDiagnosisResponseType } from '../../contracts/processmanagement/decisionsupport/insurancemedicine/GetDiagnosisInteraction.js';
 import type { DataSetVersion } from './fmb-store.js';
 import { ICD10_SE_OID } from './icd10.js';
 import type { DecisionSupportAnswer, DecisionSupportQueryResult, DiagnosisAnswer, DiagnosisQueryResult, ResultInfo } from './lookup.js';
@@ -27,7 +27,7 @@ export function toResult(r: ResultInfo, logId: string): ResultType {
 }
 
 export function toVersionInfo(v: DataSetVersion): VersionInfoType {
-  return { lastChanged: v.lastChanged, version: v.version };
+  return { lastChanged: v.lastChanged, version: String(v.version) };
 }
 
 function cv(c: CodedValue): CVType | undefined {
@@ -35,10 +35,10 @@ function cv(c: CodedValue): CVType | undefined {
   return { code: c.code, codeSystem: c.codeSystem ?? '', ...(c.displayName !== undefined ? { displayName: c.displayName } : {}) };
 }
 
-function described(d: DescribedCodes | undefined): DescribedCodesType | undefined {
+function described(d: DescribedCodes | undefined): CodedDescriptionType | undefined {
   if (!d) return undefined;
   const codes = (d.icfCodes ?? []).map(cv).filter((x): x is CVType => !!x);
-  return { ...(d.text !== undefined ? { text: d.text } : {}), ...(codes.length > 0 ? { code: codes } : {}) };
+  return { ...(d.text !== undefined ? { text: d.text } : {}), ...(codes.length > 0 ? { icfCode: codes } : {}) };
 }
 
 function opt<K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } {
@@ -69,7 +69,12 @@ export function toDiagnosis(a: DiagnosisAnswer): DiagnosisType {
 
 function conditionList(list: readonly CodedValue[] | undefined): ConditionType[] | undefined {
   if (!list || list.length === 0) return undefined;
-  return list.map((c) => ({ ...opt('code', cv(c)), ...opt('text', c.text ?? (c.code === undefined ? undefined : c.displayName)) }));
+  return list.map((c) => ({
+    ...opt('code', c.code),
+    ...opt('codeSystem', c.code === undefined ? undefined : c.codeSystem),
+    ...opt('displayName', c.displayName),
+    ...opt('text', c.text),
+  }));
 }
 
 function conditions(c: Conditions | undefined): ConditionsType | undefined {
@@ -106,6 +111,7 @@ export function toDecisionSupport(a: DecisionSupportAnswer): DecisionSupportType
     lastChanged: d.lastChanged,
     title: d.title,
     diagnosisCode: d.diagnosisCodes.map((code) => ({ code, codeSystem: ICD10_SE_OID })),
+    ...(a.requestedCodes.length > 0 ? { requestedCode: [...a.requestedCodes] } : {}),
     ...opt('summary', d.summary),
     recommendation: d.recommendations.map(recommendation),
     ...opt('rehabilitation', d.rehabilitation),

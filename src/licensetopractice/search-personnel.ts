@@ -20,7 +20,18 @@ import { isProfessionCode, type ProfessionCode } from './codes.js';
 import { decodeContinuation, encodeContinuation, queryBinding } from './continuation.js';
 import { parseNameCriterion } from './name-key.js';
 import type { PersonnelStore, SearchCriteria, SortKey } from './personnel-store.js';
-import type { ErrorCode, PersonType, ResultType, SearchPersonnelRequest, SearchPersonnelResponse } from './types.js';
+import type {
+  ErrorCodeEnum as ErrorCode,
+  PersonType,
+  ProfessionCodeEnum,
+  RestrictionCodeEnum,
+  ResultType,
+} from '../../contracts/_types/urn_riv_masterdata_organisationalresources_licensetopractice_1.js';
+import type {
+  SearchPersonnelResponderInterface,
+  SearchPersonnelResponseType as SearchPersonnelResponse,
+  SearchPersonnelType as SearchPersonnelRequest,
+} from '../../contracts/masterdata/organisationalresources/licensetopractice/SearchPersonnelInteraction.js';
 
 export const DEFAULT_MAX_RESULTS = 100;
 export const MAX_RESULTS_LIMIT = 1000;
@@ -192,20 +203,22 @@ function toPersonType(v: VisiblePerson): PersonType {
   if (v.municipalityCode !== undefined) p.municipalityCode = v.municipalityCode;
   if (v.licences.length > 0) {
     p.licence = v.licences.map((l) => ({
-      professionCode: l.professionCode,
+      // The register only holds the contract's codes (codes.ts), so these narrowings are safe.
+      professionCode: l.professionCode as ProfessionCodeEnum,
       ...(l.licenceDate !== undefined ? { licenceDate: l.licenceDate } : {}),
       ...(l.valid !== undefined ? { valid: l.valid } : {}),
       ...(l.education !== undefined ? { education: l.education } : {}),
       ...(l.specialities && l.specialities.length > 0 ? { speciality: l.specialities.map((s) => ({ code: s.code, name: s.name })) } : {}),
-      ...(l.prescriptionRight !== undefined ? { prescriptionRight: l.prescriptionRight } : {}),
-      ...(l.prescriberCode !== undefined ? { prescriberCode: l.prescriberCode } : {}),
+      ...(l.prescriptionRight !== undefined
+        ? { prescriptionRight: { ...(l.prescriberCode !== undefined ? { prescriberCode: l.prescriberCode } : {}), valid: l.prescriptionRight } }
+        : {}),
       ...(l.restrictions && l.restrictions.length > 0
         ? {
             restriction: l.restrictions.map((r) => ({
-              code: r.code,
+              code: r.code as RestrictionCodeEnum,
               description: r.description,
-              fromDate: r.fromDate,
-              ...(r.toDate !== undefined ? { toDate: r.toDate } : {}),
+              from: r.fromDate,
+              ...(r.toDate !== undefined ? { to: r.toDate } : {}),
             })),
           }
         : {}),
@@ -216,8 +229,8 @@ function toPersonType(v: VisiblePerson): PersonType {
   return p;
 }
 
-/** Creates the SearchPersonnel service implementation (`SearchPersonnelResponderInterface<RequestContext>`). */
-export function createSearchPersonnelService(deps: SearchPersonnelDeps) {
+/** Creates the SearchPersonnel service implementation. */
+export function createSearchPersonnelService(deps: SearchPersonnelDeps): SearchPersonnelResponderInterface<RequestContext> {
   const { store, profiles, audit, hashIdentifier } = deps;
 
   async function SearchPersonnel(request: SearchPersonnelRequest, context: RequestContext): Promise<SearchPersonnelResponse> {

@@ -1,0 +1,159 @@
+/**
+ * GetDiagnosis, GetDecisionSupport and SearchPersonnel end to end: the whole application in-process
+ * over real mutual TLS, raw SOAP envelopes built from the contract samples, and python zeep as an
+ * independent strict client. Every response is checked against our own XSDs.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import fs from 'node:fs';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  getDecisionSupportContract,
+  getDiagnosisContract,
+  searchPersonnelContract,
+} from '../contracts/index.js';
+import type { ContractDefinition } from '../contracts/rivta.js';
+import { endpointPath } from '../src/soap/service.js';
+import { findProjectRoot, validateResponse } from '../src/soap/validator.js';
+import { startTestApp, type SoapReply, type TestApp } from './helpers/app-fixture.js';
+
+const root = findProjectRoot();
+
+function sample(contract: ContractDefinition): string {
+  return fs.readFileSync(path.join(root, `schemas/interactions/${contract.name}Interaction/samples/${contract.name}Request.xml`), 'utf8');
+}
+
+/** The sample request with its body element's content replaced. */
+function withBody(contract: ContractDefinition, inner: string): string {
+  const op = contract.name;
+  return sample(contract).replace(new RegExp(`<tjsr:${op}>[\\s\\S]*</tjsr:${op}>`), `<tjsr:${op}>${inner}</tjsr:${op}>`);
+}
+
+/** Text of every `<…:name>` element in the response. */
+function texts(xml: string, name: string): string[] {
+  return [...xml.matchAll(new RegExp(`<(?:\\w+:)?${name}(?:\\s[^>]*)?>([^<]*)</(?:\\w+:)?${name}>`, 'g'))].map((m) => m[1]!);
+}
+
+function assertValid(contract: ContractDefinition, r: SoapReply): void {
+  assert.equal(r.status, 200, r.body);
+  const failure = validateResponse(contract, r.body);
+  assert.equal(failure, undefined, `response must validate against our XSD: ${JSON.stringify(failure)}\n${r.body}`);
+}
+
+describe('FMB and personnel services end to end', () => {
+  let t: TestApp;
+  const call = (contract: ContractDefinition, envelope: string, role = 'journal-system') =>
+    t.post(role, endpointPath(contract), contract.operations[0]!.soapAction, envelope);
+
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('GetDiagnosis: the sample answers both codes, normalised, with a valid response', async () => {
+    const r = await call(getDiagnosisContract, sample(getDiagnosisContract));
+    assertValid(getDiagnosisContract, r);
+    assert.deepEqual(texts(r.body, 'resultCode'), ['OK']);
+    assert.deepEqual(texts(r.body, 'requestedCode').sort(), ['F32.1', 'J06.9']);
+    assert.ok(texts(r.body, 'code').includes('F32'));
+  });
+
+  it('GetDiagnosis: unknown codes are listed, garbage is VALIDATION_ERROR, bad changedSince too', async () => {
+    const unknown = await call(getDiagnosisContract, withBody(getDiagnosisContract, '<tjsr:diagnosisCode><core:code>Z99.9</core:code></tjsr:diagnosisCode>'));
+    assertValid(getDiagnosisContract, unknown);
+    assert.deepEqual(texts(unknown.body, 'unknownCode'), ['Z99.9']);
+    assert.notEqual(texts(unknown.body, 'resultCode')[0], 'ERROR');
+
+    const garbage = await call(getDiagnosisContract, withBody(getDiagnosisContract, '<tjsr:diagnosisCode><core:code>not a code</core:code></tjsr:diagnosisCode>'));
+    assertValid(getDiagnosisContract, garbage);
+    assert.deepEqual(texts(garbage.body, 'resultCode'), ['ERROR']);
+    assert.deepEqual(texts(garbage.body, 'errorCode'), ['VALIDATION_ERROR']);
+  });
+
+  it('GetDecisionSupport: by code and by id, with recommendations, valid responses', async () => {
+    const byCode = await call(getDecisionSupportContract, sample(getDecisionSupportContract));
+    assertValid(getDecisionSupportContract, byCode);
+    assert.deepEqual(texts(byCode.body, 'resultCode'), ['OK']);
+    assert.ok(texts(byCode.body, 'id').includes('FMB-F32-1'));
+    assert.match(byCode.body, /<(\w+:)?recommendation>/);
+    assert.match(byCode.body, /<(\w+:)?extent>(FULL_TIME|PART_TIME)</);
+
+    const byId = await call(getDecisionSupportContract, withBody(getDecisionSupportContract, '<tjsr:decisionSupportId>FMB-M54-1</tjsr:decisionSupportId>'));
+    assertValid(getDecisionSupportContract, byId);
+    assert.deepEqual(texts(byId.body, 'id'), ['FMB-M54-1']);
+
+    const missing = await call(getDecisionSupportContract, withBody(getDecisionSupportContract, '<tjsr:decisionSupportId>NO-SUCH-ID</tjsr:decisionSupportId>'));
+    assertValid(getDecisionSupportContract, missing);
+    assert.doesNotMatch(missing.body, /<(\w+:)?decisionSupport>/);
+  });
+
+  it('SearchPersonnel: the sample validates; fields follow the caller category', async () => {
+    const sampleReply = await call(searchPersonnelContract, sample(searchPersonnelContract), 'supervisor');
+    assertValid(searchPersonnelContract, sampleReply);
+
+    const query = '<tjsr:familyName>A*</tjsr:familyName><tjsr:maxResults>20</tjsr:maxResults>';
+    const supervisor = await call(searchPersonnelContract, withBody(searchPersonnelContract, query), 'supervisor');
+    assertValid(searchPersonnelContract, supervisor);
+    assert.deepEqual(texts(supervisor.body, 'resultCode'), ['OK']);
+    assert.ok(texts(supervisor.body, 'personId').length > 0, 'hits');
+    assert.ok(texts(supervisor.body, 'personalIdentityNumber').length > 0, 'supervisor sees identity numbers');
+
+    const transport = await call(searchPersonnelContract, withBody(searchPersonnelContract, query), 'transport-authority');
+    assertValid(searchPersonnelContract, transport);
+    assert.deepEqual(texts(transport.body, 'personId'), texts(supervisor.body, 'personId'), 'same hits, same order');
+    assert.doesNotMatch(transport.body, /<(\w+:)?(speciality|restriction|prescriptionRight|education)>/, 'identity and licence status only');
+
+    const journal = await call(searchPersonnelContract, withBody(searchPersonnelContract, query), 'journal-system');
+    assertValid(searchPersonnelContract, journal);
+    assert.deepEqual(texts(journal.body, 'personId'), texts(supervisor.body, 'personId'));
+  });
+
+  it('SearchPersonnel: no criteria is VALIDATION_ERROR; a caller outside the TAK gets a fault', async () => {
+    const none = await call(searchPersonnelContract, withBody(searchPersonnelContract, '<tjsr:maxResults>5</tjsr:maxResults>'), 'supervisor');
+    assertValid(searchPersonnelContract, none);
+    assert.deepEqual(texts(none.body, 'errorCode'), ['VALIDATION_ERROR']);
+
+    const denied = await call(searchPersonnelContract, sample(searchPersonnelContract), 'case-view');
+    assert.equal(denied.status, 500);
+    assert.match(denied.body, /<faultstring>RP007 /);
+  });
+
+  it('zeep loads every WSDL by URL and calls each service with typed arguments', async (tc) => {
+    const python = '/usr/bin/python3';
+    if (!fs.existsSync(python) || spawnSync(python, ['-c', 'import zeep']).status !== 0) {
+      assert.notEqual(process.env.CI, 'true', 'python3-zeep is required under CI=true');
+      tc.skip('python3-zeep is not installed');
+      return;
+    }
+    const c = t.certsDir;
+    const url = (contract: ContractDefinition) => `https://localhost:${t.port}${endpointPath(contract)}?wsdl`;
+    const script = `
+import json, requests, zeep
+def client(url, role):
+    s = requests.Session(); s.trust_env = False; s.verify = "${c}/ca.crt"
+    s.cert = ("${c}/" + role + ".crt", "${c}/" + role + ".key")
+    return zeep.Client(url, transport=zeep.Transport(session=s))
+H = {"LogicalAddress": "TEST-PRODUCER"}
+out = {}
+r = client("${url(getDiagnosisContract)}", "journal-system").service.GetDiagnosis(diagnosisCode=[{"code": "M54.5"}], _soapheaders=H)
+out["diagnosis"] = [r.result.resultCode, r.diagnosis[0].code, r.diagnosis[0].requestedCode, r.versionInfo.version]
+r = client("${url(getDecisionSupportContract)}", "journal-system").service.GetDecisionSupport(diagnosisCode=[{"code": "F32.1"}], _soapheaders=H)
+rec = r.decisionSupport[0].recommendation[0]
+out["support"] = [r.result.resultCode, r.decisionSupport[0].id, len(r.decisionSupport[0].recommendation) >= 1]
+r = client("${url(searchPersonnelContract)}", "supervisor").service.SearchPersonnel(familyName="A*", maxResults=3, _soapheaders=H)
+out["personnel"] = [r.result.resultCode, len(r.person), r.truncated, r.totalCount >= len(r.person)]
+print(json.dumps(out))
+`;
+    // Asynchronously: the producer runs in this process and must keep serving.
+    const run = await promisify(execFile)(python, ['-c', script], { encoding: 'utf8', timeout: 60_000 });
+    const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, unknown[]>;
+    assert.deepEqual(out.diagnosis, ['OK', 'M54', 'M54.5', out.diagnosis![3]]);
+    assert.match(String(out.diagnosis![3]), /^\d+$/);
+    assert.deepEqual(out.support, ['OK', 'FMB-F32-1', true]);
+    assert.deepEqual(out.personnel, ['OK', 3, true, true]);
+  });
+});
