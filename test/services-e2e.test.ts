@@ -91,6 +91,18 @@ describe('FMB and personnel services end to end', () => {
     assert.doesNotMatch(missing.body, /<(\w+:)?decisionSupport>/);
   });
 
+  it('an empty request lists everything: all diagnoses, all decision supports', async () => {
+    const diagnoses = await call(getDiagnosisContract, withBody(getDiagnosisContract, ''));
+    assertValid(getDiagnosisContract, diagnoses);
+    assert.ok(texts(diagnoses.body, 'displayName').length >= 40, 'at least the 40 demo diagnoses');
+    assert.deepEqual(texts(diagnoses.body, 'requestedCode'), [], 'no requestedCode when listing');
+
+    const supports = await call(getDecisionSupportContract, withBody(getDecisionSupportContract, ''));
+    assertValid(getDecisionSupportContract, supports);
+    assert.ok(texts(supports.body, 'title').length >= 10);
+    assert.deepEqual(texts(supports.body, 'resultCode'), ['OK']);
+  });
+
   it('SearchPersonnel: the sample validates; fields follow the caller category', async () => {
     const sampleReply = await call(searchPersonnelContract, sample(searchPersonnelContract), 'supervisor');
     assertValid(searchPersonnelContract, sampleReply);
@@ -110,6 +122,32 @@ describe('FMB and personnel services end to end', () => {
     const journal = await call(searchPersonnelContract, withBody(searchPersonnelContract, query), 'journal-system');
     assertValid(searchPersonnelContract, journal);
     assert.deepEqual(texts(journal.body, 'personId'), texts(supervisor.body, 'personId'));
+  });
+
+  it('SearchPersonnel: a routing node acts for the original consumer; a forged header from anyone else is ignored', async () => {
+    const query = withBody(searchPersonnelContract, '<tjsr:familyName>B*</tjsr:familyName><tjsr:maxResults>30</tjsr:maxResults>');
+    const path = endpointPath(searchPersonnelContract);
+    const action = searchPersonnelContract.operations[0]!.soapAction;
+    const onBehalf = (role: string, hsaId: string) => t.post(role, path, action, query, { 'x-rivta-original-serviceconsumer-hsaid': hsaId });
+    // logId differs per call and a continuation token carries a fresh nonce; the rest must be identical.
+    const strip = (xml: string) => xml.replace(/<((?:\w+:)?(?:logId|continuation))>[^<]*</g, '<$1><');
+    const same = (a: string, b: string) => strip(a) === strip(b);
+
+    const viaNode = await onBehalf('routing-node', 'SE5599999991-1003');
+    assertValid(searchPersonnelContract, viaNode);
+    const direct = await call(searchPersonnelContract, query, 'transport-authority');
+    assert.ok(same(viaNode.body, direct.body), 'the transport authority profile applies');
+
+    const forged = await onBehalf('journal-system', 'SE5599999991-1002');
+    assertValid(searchPersonnelContract, forged);
+    const own = await call(searchPersonnelContract, query, 'journal-system');
+    assert.ok(same(forged.body, own.body), 'the peer itself, not the forged consumer');
+    const supervisor = await call(searchPersonnelContract, query, 'supervisor');
+    assert.ok(!same(own.body, supervisor.body), 'the two profiles differ on this query');
+
+    const nodeForCaseView = await onBehalf('routing-node', 'SE5599999991-1006');
+    assert.equal(nodeForCaseView.status, 500);
+    assert.match(nodeForCaseView.body, /<faultstring>RP007 /, 'the original consumer is not in TAK');
   });
 
   it('SearchPersonnel: no criteria is VALIDATION_ERROR; a caller outside the TAK gets a fault', async () => {
