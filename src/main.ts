@@ -99,6 +99,10 @@ async function runWorker(): Promise<void> {
   const { openDatabase } = await import('./storage/database.js');
   const db = await openDatabase(config, logger, { migrate: false });
   const app = await startApplication(config, logger, db);
+  // The primary's /metrics asks every worker for its registry; prom-client only answers those
+  // requests once an AggregatorRegistry exists in the worker, so create one bound to ours.
+  client.AggregatorRegistry.setRegistries(app.metrics.registry);
+  new client.AggregatorRegistry();
   const banner = [
     `RIVTA producer listening with ${config.workers} workers (logical addresses: ${config.logicalAddresses.join(', ')})`,
     ...endpointUrls(config, app.producer).map((u) => `  ${u}`),

@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,6 +96,54 @@ except zeep.exceptions.Fault as f:
   const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
   assert.match(metrics, /rivta_requests_total/);
   assert.equal((await fetch(`http://127.0.0.1:${adminPort}/health/live`)).status, 200);
+
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
+
+test('npm start with PRODUCER_WORKERS=2: both workers serve, the primary aggregates their metrics', { timeout: 180_000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-cluster-'));
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PRODUCER_WORKERS: '2',
+    PRODUCER_PORT: String(port),
+    PRODUCER_ADMIN_PORT: String(adminPort),
+    PRODUCER_DATA_DIR: path.join(dir, 'data'),
+    PRODUCER_CERTS_DIR: path.join(dir, 'certs'),
+  };
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  t.after(() => child.exitCode === null && child.kill('SIGKILL'));
+  await waitReady(`http://127.0.0.1:${adminPort}/health/ready`, child);
+  assert.match(stdout, /listening with 2 workers/);
+
+  const certs = path.join(dir, 'certs');
+  const agent = new https.Agent({
+    keepAlive: false, // a new connection per call, so that both workers get some
+    key: fs.readFileSync(path.join(certs, 'journal-system.key')),
+    cert: fs.readFileSync(path.join(certs, 'journal-system.crt')),
+    ca: fs.readFileSync(path.join(certs, 'ca.crt')),
+  });
+  const body = fs.readFileSync(path.join(root, 'schemas/interactions/GetDiagnosisInteraction/samples/GetDiagnosisRequest.xml'));
+  const calls = 20;
+  for (let i = 0; i < calls; i++) {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = https.request(
+        { host: 'localhost', port, method: 'POST', path: '/processmanagement/decisionsupport/insurancemedicine/GetDiagnosis/1/rivtabp21', agent, headers: { 'Content-Type': 'text/xml; charset=utf-8' } },
+        (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0)),
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.equal(status, 200);
+  }
+  const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+  const total = [...metrics.matchAll(/^rivta_requests_total\{[^}]*contract="GetDiagnosis"[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  assert.equal(total, calls, 'the sum over both workers');
 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
