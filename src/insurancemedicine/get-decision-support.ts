@@ -4,19 +4,14 @@ import type { GetDecisionSupportResponderInterface } from '../../contracts/proce
 import type { FmbStore } from './fmb-store.js';
 import { queryDecisionSupports } from './lookup.js';
 import { parseChangedSince } from './request.js';
-import { toGetDecisionSupportResponse, toResult, toVersionInfo } from './responses.js';
+import { invalidChangedSince, toGetDecisionSupportResponse } from './responses.js';
 
 export function createGetDecisionSupportHandler(store: FmbStore): GetDecisionSupportResponderInterface<Pick<RequestContext, 'logId'>> {
   return {
     async GetDecisionSupport(request, context) {
       const snapshot = await store.current();
       const since = parseChangedSince(request.changedSince);
-      if (since === null) {
-        return {
-          versionInfo: toVersionInfo(snapshot),
-          result: toResult({ resultCode: 'ERROR', errorCode: 'VALIDATION_ERROR', message: 'changedSince is not a valid dateTime.' }, context.logId),
-        };
-      }
+      if (since === null) return invalidChangedSince(snapshot, context.logId);
       const result = queryDecisionSupports(snapshot, {
         decisionSupportIds: request.decisionSupportId ?? [],
         diagnosisCodes: request.diagnosisCode ?? [],

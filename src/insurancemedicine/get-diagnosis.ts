@@ -4,19 +4,14 @@ import type { GetDiagnosisResponderInterface } from '../../contracts/processmana
 import type { FmbStore } from './fmb-store.js';
 import { queryDiagnoses } from './lookup.js';
 import { parseChangedSince } from './request.js';
-import { toGetDiagnosisResponse, toResult, toVersionInfo } from './responses.js';
+import { invalidChangedSince, toGetDiagnosisResponse } from './responses.js';
 
 export function createGetDiagnosisHandler(store: FmbStore): GetDiagnosisResponderInterface<Pick<RequestContext, 'logId'>> {
   return {
     async GetDiagnosis(request, context) {
       const snapshot = await store.current();
       const since = parseChangedSince(request.changedSince);
-      if (since === null) {
-        return {
-          versionInfo: toVersionInfo(snapshot),
-          result: toResult({ resultCode: 'ERROR', errorCode: 'VALIDATION_ERROR', message: 'changedSince is not a valid dateTime.' }, context.logId),
-        };
-      }
+      if (since === null) return invalidChangedSince(snapshot, context.logId);
       const result = queryDiagnoses(snapshot, {
         diagnosisCodes: request.diagnosisCode ?? [],
         includeInactive: request.includeInactive === true,

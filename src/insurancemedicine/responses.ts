@@ -135,3 +135,11 @@ export function toGetDecisionSupportResponse(r: DecisionSupportQueryResult, logI
     result: toResult(r.result, logId),
   };
 }
+
+/** The answer to a request whose changedSince is not a valid xs:dateTime (VALIDATION_ERROR). */
+export function invalidChangedSince(v: DataSetVersion, logId: string): { versionInfo: VersionInfoType; result: ResultType } {
+  return {
+    versionInfo: toVersionInfo(v),
+    result: toResult({ resultCode: 'ERROR', errorCode: 'VALIDATION_ERROR', message: 'changedSince is not a valid dateTime.' }, logId),
+  };
+}
