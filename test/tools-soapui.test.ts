@@ -1,0 +1,271 @@
+/**
+ * `npm run soapui`: the generated SoapUI project is well-formed, covers every operation of every
+ * contract, embeds exactly the WSDL and XSD files on disk, points at the configured endpoint, and its
+ * requests are right: positive ones validate against our XSDs, negative ones carry fault assertions.
+ * Finally every test case is replayed against the running application with the keystore it names,
+ * and must get what its assertions expect (SoapUI itself is not installed here).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { DOMParser, type Element } from '@xmldom/xmldom';
+import { allContracts } from '../contracts/index.js';
+import type { ContractDefinition } from '../contracts/rivta.js';
+import { DEV_ROLES, KEYSTORE_PASSWORD, type DevRoleName } from '../certs/dev-pki.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { Tak } from '../src/security/tak.js';
+import { endpointPath } from '../src/soap/service.js';
+import { EnvelopeValidator, validateResponse } from '../src/soap/validator.js';
+import { ASSERTION, buildSoapUiProject, UNSERVED_LOGICAL_ADDRESS } from '../src/tools/soapui.js';
+import { startTestApp, type TestApp } from './helpers/app-fixture.js';
+import { projectRoot, runTool } from './helpers/run-tool.js';
+
+const CON = 'http://eviware.com/soapui/config';
+const LA = 'LA-FIRST';
+
+function parse(xml: string): Element {
+  const errors: string[] = [];
+  const doc = new DOMParser({ onError: (level, msg) => void (level !== 'warning' && errors.push(msg)) }).parseFromString(xml, 'text/xml');
+  assert.deepEqual(errors, [], 'well-formed XML');
+  return doc.documentElement!;
+}
+
+const all = (el: Element, local: string): Element[] => Array.from(el.getElementsByTagNameNS(CON, local));
+const kids = (el: Element, local: string): Element[] =>
+  Array.from(el.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).localName === local && (n as Element).namespaceURI === CON);
+const kid = (el: Element, local: string): Element => {
+  const k = kids(el, local)[0];
+  assert.ok(k, `<con:${local}> under <con:${el.localName}>`);
+  return k;
+};
+const text = (el: Element) => el.textContent ?? '';
+
+interface Step {
+  readonly suite: string;
+  readonly name: string;
+  readonly operation: string;
+  readonly endpoint: string;
+  readonly keystore: string;
+  readonly body: string;
+  readonly assertions: ReadonlyArray<{ type: string; name: string; config: string }>;
+}
+
+function steps(project: Element): Step[] {
+  return kids(project, 'testSuite').flatMap((suite) =>
+    kids(suite, 'testCase').map((tc) => {
+      const config = kid(kid(tc, 'testStep'), 'config');
+      const request = kid(config, 'request');
+      return {
+        suite: suite.getAttribute('name')!,
+        name: tc.getAttribute('name')!,
+        operation: text(kid(config, 'operation')),
+        endpoint: text(kid(request, 'endpoint')),
+        keystore: request.getAttribute('sslKeystore') ?? '',
+        body: text(kid(request, 'request')),
+        assertions: kids(request, 'assertion').map((a) => ({
+          type: a.getAttribute('type')!,
+          name: a.getAttribute('name')!,
+          config: kids(a, 'configuration')[0]?.toString() ?? '',
+        })),
+      };
+    }),
+  );
+}
+
+const contractOf = (operation: string): ContractDefinition => allContracts.find((c) => c.operations.some((o) => o.name === operation))!;
+const faultCodeOf = (s: Step) => /faultstring starts with (RP\d{3})/.exec(s.assertions.map((a) => a.name).join(' '))?.[1];
+
+describe('npm run soapui: the generated project', () => {
+  const certsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-soapui-'));
+  const env = { PRODUCER_CERTS_DIR: certsDir, PRODUCER_PORT: '9443', PRODUCER_LOGICAL_ADDRESSES: `${LA},LA-SECOND` };
+  const config = loadConfig(env, projectRoot);
+  const xml = buildSoapUiProject(config);
+  const project = parse(xml);
+  const validators = new Map(allContracts.map((c) => [c.name, EnvelopeValidator.compile(c, projectRoot)]));
+  after(() => {
+    for (const v of validators.values()) v.dispose();
+    fs.rmSync(certsDir, { recursive: true, force: true });
+  });
+
+  it('is a SoapUI 5 project, generated deterministically', () => {
+    assert.equal(project.namespaceURI, CON);
+    assert.equal(project.localName, 'soapui-project');
+    assert.match(project.getAttribute('soapui-version') ?? '', /^5\./);
+    assert.equal(buildSoapUiProject(config), xml, 'the same input gives the same file');
+  });
+
+  it('has one WSDL interface per contract embedding the WSDL and every XSD, equal to the files on disk', () => {
+    const interfaces = kids(project, 'interface');
+    assert.deepEqual(interfaces.map((i) => i.getAttribute('name')).sort(), allContracts.map((c) => c.bindingName).sort());
+    for (const contract of allContracts) {
+      const iface = interfaces.find((i) => i.getAttribute('name') === contract.bindingName)!;
+      assert.equal(iface.getAttribute('type'), 'wsdl');
+      assert.equal(iface.getAttribute('soapVersion'), '1_1');
+      assert.equal(iface.getAttribute('bindingName'), `{${contract.wsdlNamespace}}${contract.bindingName}`);
+      const cache = kid(iface, 'definitionCache');
+      const parts = kids(cache, 'part').map((p) => ({ url: text(kid(p, 'url')), content: text(kid(p, 'content')), type: text(kid(p, 'type')) }));
+      assert.equal(cache.getAttribute('rootPart'), parts[0]!.url);
+      assert.equal(parts[0]!.type, 'http://schemas.xmlsoap.org/wsdl/');
+      const files = parts.map((p) => path.relative(projectRoot, fileURLToPath(p.url)));
+      assert.deepEqual(files, [contract.wsdlFile, ...contract.schemaFiles]);
+      for (const p of parts) assert.equal(p.content, fs.readFileSync(fileURLToPath(p.url), 'utf8'), `${p.url} embedded as on disk`);
+      // SoapUI resolves imports inside the cache: every schemaLocation must name another part
+      const urls = new Set(parts.map((p) => p.url));
+      for (const p of parts) {
+        for (const [, loc] of p.content.matchAll(/schemaLocation="([^"]+)"/g)) assert.ok(urls.has(new URL(loc!, p.url).href), `${loc} from ${p.url}`);
+      }
+      const ops = kids(iface, 'operation');
+      assert.deepEqual(ops.map((o) => [o.getAttribute('name'), o.getAttribute('action')]), contract.operations.map((o) => [o.name, o.soapAction]));
+      assert.deepEqual(kids(kid(iface, 'endpoints'), 'endpoint').map(text), [`https://localhost:9443${endpointPath(contract)}`]);
+    }
+  });
+
+  it('has a test suite per contract and a sample test case per operation, valid, with the three assertions', () => {
+    assert.equal(kids(project, 'testSuite').length, allContracts.length);
+    const positive = steps(project).filter((s) => !faultCodeOf(s));
+    const operations = allContracts.flatMap((c) => c.operations.map((o) => o.name));
+    assert.deepEqual(positive.map((s) => s.operation).sort(), [...operations].sort(), 'every operation once');
+    const tak = new Tak(config);
+    for (const s of positive) {
+      const contract = contractOf(s.operation);
+      assert.equal(validators.get(contract.name)!.validate(s.body), undefined, `${s.name} validates against our XSDs`);
+      assert.match(s.body, new RegExp(`<(\\w+:)?LogicalAddress>${LA}</`), 'the first configured logical address');
+      assert.deepEqual(
+        s.assertions.map((a) => [a.type, a.name]),
+        [
+          [ASSERTION.soapResponse, 'SOAP Response'],
+          [ASSERTION.notSoapFault, 'Not SOAP Fault'],
+          [ASSERTION.schemaCompliance, 'Schema Compliance'],
+        ],
+      );
+      assert.equal(s.endpoint, `https://localhost:9443${endpointPath(contract)}`);
+      const role = s.keystore.replace(/\.p12$/, '') as DevRoleName;
+      assert.ok(tak.isAuthorised(DEV_ROLES[role].hsaId, contract.namespace, LA), `${role} is in TAK for ${contract.name}`);
+    }
+    const roleFor = Object.fromEntries(positive.map((s) => [s.operation, s.keystore]));
+    assert.equal(roleFor.GetDiagnosis, 'journal-system.p12');
+    assert.equal(roleFor.SearchPersonnel, 'supervisor.p12');
+    assert.equal(roleFor.PushCaseStatus, 'case-system.p12');
+    assert.equal(roleFor.GetCaseOverview, 'case-view.p12');
+  });
+
+  it('has negative cases per operation that assert a fault: RP003, RP004, RP006', () => {
+    const negative = steps(project).filter((s) => faultCodeOf(s));
+    for (const contract of allContracts) {
+      for (const op of contract.operations) {
+        const mine = negative.filter((s) => s.operation === op.name);
+        assert.deepEqual(mine.map(faultCodeOf).sort(), ['RP003', 'RP004', 'RP006'], op.name);
+        for (const s of mine) {
+          const types = s.assertions.map((a) => a.type);
+          assert.ok(types.includes(ASSERTION.soapFault), `${s.name}: asserts a SOAP fault`);
+          assert.ok(!types.includes(ASSERTION.notSoapFault) && !types.includes(ASSERTION.schemaCompliance));
+          const contains = s.assertions.find((a) => a.type === ASSERTION.contains)!;
+          assert.match(contains.config, new RegExp(`<token>&lt;faultstring(&gt;|>)${faultCodeOf(s)} </token>`));
+          const failure = validators.get(contract.name)!.validate(s.body);
+          if (faultCodeOf(s) === 'RP003') {
+            assert.doesNotMatch(s.body, /LogicalAddress/);
+            assert.equal(failure, undefined, 'only the header is missing');
+          } else if (faultCodeOf(s) === 'RP004') {
+            assert.match(s.body, new RegExp(`LogicalAddress>${UNSERVED_LOGICAL_ADDRESS}<`));
+            assert.equal(failure, undefined);
+          } else {
+            assert.ok(failure, 'the RP006 request violates the schema');
+            assert.match(s.body, new RegExp(`LogicalAddress>${LA}<`));
+          }
+        }
+      }
+    }
+  });
+
+  it('registers the PKCS#12 keystores (password changeit) that the requests name, and documents them', () => {
+    const cryptos = all(project, 'crypto').map((c) => ({ source: text(kid(c, 'source')), password: text(kid(c, 'password')) }));
+    for (const s of steps(project)) {
+      const crypto = cryptos.find((c) => path.basename(c.source) === s.keystore);
+      assert.ok(crypto, `${s.keystore} is a project keystore`);
+      assert.equal(crypto.source, path.join(certsDir, s.keystore));
+      assert.equal(crypto.password, KEYSTORE_PASSWORD);
+    }
+    const description = text(kid(project, 'description'));
+    assert.match(description, /changeit/);
+    assert.match(description, /SSL Keystore/);
+    assert.ok(description.includes(path.join(certsDir, 'journal-system.p12')));
+  });
+
+  it('honours PRODUCER_PUBLIC_URL for every endpoint', () => {
+    const viaVp = parse(buildSoapUiProject(loadConfig({ ...env, PRODUCER_PUBLIC_URL: 'https://vp.example.org/base/' }, projectRoot)));
+    const endpoints = [...all(viaVp, 'endpoint').map(text)];
+    assert.ok(endpoints.length > allContracts.length);
+    for (const e of endpoints) assert.match(e, /^https:\/\/vp\.example\.org\/base\/[a-z]+\/.+\/rivtabp21$/);
+  });
+
+  it('npm run soapui writes the same project from the PRODUCER_* environment', async () => {
+    const out = path.join(certsDir, 'out', 'project.xml');
+    const r = await runTool('soapui', ['--out', out], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /wrote .*project\.xml/);
+    assert.equal(fs.readFileSync(out, 'utf8'), xml);
+  });
+});
+
+describe('npm run soapui: every test case replayed against the running producer', () => {
+  let t: TestApp;
+  let config: Config;
+  before(async () => {
+    t = await startTestApp();
+    config = loadConfig({ PRODUCER_CERTS_DIR: t.certsDir, PRODUCER_PORT: String(t.port) }, projectRoot);
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  /** POSTs as SoapUI would: the keystore file itself (PKCS#12, 3DES) as the client certificate. */
+  function replay(s: Step, contract: ContractDefinition): Promise<{ status: number; body: string }> {
+    const op = contract.operations.find((o) => o.name === s.operation)!;
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        s.endpoint,
+        {
+          method: 'POST',
+          agent: false,
+          pfx: fs.readFileSync(path.join(t.certsDir, s.keystore)),
+          passphrase: KEYSTORE_PASSWORD,
+          ca: fs.readFileSync(path.join(t.certsDir, 'ca.crt')),
+          headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${op.soapAction}"` },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
+      req.on('error', reject);
+      req.end(s.body);
+    });
+  }
+
+  it('each case gets what its assertions expect', async (tc) => {
+    const served = new Set(t.app.producer.services.map((s) => s.contract));
+    const skipped: string[] = [];
+    for (const s of steps(parse(buildSoapUiProject(config)))) {
+      const contract = contractOf(s.operation);
+      if (!served.has(contract.name)) {
+        skipped.push(s.name);
+        continue;
+      }
+      const r = await replay(s, contract);
+      const code = faultCodeOf(s);
+      if (code) {
+        assert.equal(r.status, 500, `${s.name}: ${r.body}`);
+        assert.ok(r.body.includes(`<faultstring>${code} `), `${s.name}: ${r.body}`);
+      } else {
+        assert.equal(r.status, 200, `${s.name}: ${r.body}`);
+        assert.equal(validateResponse(contract, r.body), undefined, `${s.name}: the answer is schema compliant`);
+      }
+    }
+    if (skipped.length > 0) tc.diagnostic(`not served yet, not replayed: ${skipped.join('; ')}`);
+  });
+});
