@@ -10,7 +10,8 @@ import path from 'node:path';
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { allContracts } from '../contracts/index.js';
-import { findProjectRoot, validateResponse } from '../src/soap/validator.js';
+import { validateResponse } from '../src/soap/validator.js';
+import { findProjectRoot } from '../src/project-root.js';
 
 const root = findProjectRoot();
 const wsdls = fs.readdirSync(path.join(root, 'wsdl')).filter((f) => f.endsWith('.wsdl')).sort();

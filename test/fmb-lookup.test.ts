@@ -5,7 +5,7 @@ import path from 'node:path';
 import { buildSnapshot } from '../src/insurancemedicine/fmb-store.js';
 import { queryDecisionSupports, queryDiagnoses } from '../src/insurancemedicine/lookup.js';
 import { contentHash, ImportFormatError, parseImportFile, type DecisionSupportRecord, type DiagnosisRecord } from '../src/insurancemedicine/model.js';
-import { findProjectRoot } from './helpers/engines.js';
+import { findProjectRoot } from '../src/project-root.js';
 
 const T0 = '2025-01-01T00:00:00.000Z';
 const T1 = '2025-06-01T00:00:00.000Z';

@@ -16,7 +16,8 @@ import {
 } from '../contracts/index.js';
 import type { ContractDefinition } from '../contracts/rivta.js';
 import { endpointPath } from '../src/soap/service.js';
-import { findProjectRoot, validateResponse } from '../src/soap/validator.js';
+import { validateResponse } from '../src/soap/validator.js';
+import { findProjectRoot } from '../src/project-root.js';
 import { startTestApp, type SoapReply, type TestApp } from './helpers/app-fixture.js';
 
 const root = findProjectRoot();

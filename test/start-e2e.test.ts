@@ -3,40 +3,18 @@
  * PRODUCER_* variables, on fresh directories. Checks the start banner, readiness, a zeep client loading
  * the WSDL by URL over mutual TLS, metrics, and a clean exit on SIGTERM.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { findProjectRoot } from '../src/soap/validator.js';
+import { findProjectRoot } from '../src/project-root.js';
+import { freePort, waitReady } from './helpers/spawned-producer.js';
 
 const root = findProjectRoot();
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url: string, child: ChildProcess, ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    assert.equal(child.exitCode, null, 'producer exited during start');
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('producer not ready in time');
-}
 
 test('npm start: banner, readiness, zeep by URL, metrics, graceful SIGTERM', { timeout: 180_000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-start-'));
@@ -55,7 +33,7 @@ test('npm start: banner, readiness, zeep by URL, metrics, graceful SIGTERM', { t
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   t.after(() => child.exitCode === null && child.kill('SIGKILL'));
 
-  await waitReady(`http://127.0.0.1:${adminPort}/health/ready`, child);
+  await waitReady(`http://127.0.0.1:${adminPort}/health/ready`, child, 120_000);
   assert.match(stdout, new RegExp(`https://localhost:${port}/processmanagement/decisionsupport/insurancemedicine/GetDiagnosis/1/rivtabp21\\?wsdl`));
   assert.match(stdout, /journal-system|<role>/);
   for (const f of ['ca.crt', 'ca.crl', 'server.key', 'journal-system.p12', 'untrusted-ca.crt']) {
@@ -118,7 +96,7 @@ test('npm start with PRODUCER_WORKERS=2: both workers serve, the primary aggrega
   let stdout = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   t.after(() => child.exitCode === null && child.kill('SIGKILL'));
-  await waitReady(`http://127.0.0.1:${adminPort}/health/ready`, child);
+  await waitReady(`http://127.0.0.1:${adminPort}/health/ready`, child, 120_000);
   assert.match(stdout, /listening with 2 workers/);
 
   const certs = path.join(dir, 'certs');

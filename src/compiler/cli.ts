@@ -11,17 +11,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findProjectRoot } from '../project-root.js';
 import { compilePackage, ContractError, GENERATED_MARK, writeOutput } from './compile.js';
-
-function findProjectRoot(start: string): string | undefined {
-  let dir = path.resolve(start);
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
 
 function usage(msg: string): never {
   process.stderr.write(`${msg}\nusage: contracts [--in <package dir>] [--out <dir>] [--skip-broken] [--check]\n`);
@@ -41,12 +32,7 @@ export function main(argv: readonly string[]): number {
     else if (a === '--check') check = true;
     else usage(`unknown argument ${a}`);
   }
-  if (!inDir) {
-    const here = path.dirname(fileURLToPath(import.meta.url));
-    const root = findProjectRoot(here) ?? findProjectRoot(process.cwd());
-    if (!root) usage('cannot find the project root (a directory with package.json)');
-    inDir = root;
-  }
+  inDir ??= findProjectRoot();
   outDir ??= path.join(inDir, 'contracts');
   let result;
   try {

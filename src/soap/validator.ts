@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { ParseOption, XmlDocument, XmlValidateError, XsdValidator, XmlError } from 'libxml2-wasm';
 import { xmlRegisterFsInputProviders } from 'libxml2-wasm/lib/nodejs.mjs';
 import type { ContractDefinition } from '../../contracts/rivta.js';
+import { findProjectRoot } from '../project-root.js';
 
 /** Where the envelope schema lives, relative to the contract root. */
 export const ENVELOPE_SCHEMA = 'schemas/soap/soap-envelope-1.1.xsd';
@@ -141,13 +142,3 @@ export function validateResponse(contract: ContractDefinition, xml: string, cont
   return v.validate(xml);
 }
 
-/** Walks up from this module to the directory holding package.json. */
-export function findProjectRoot(from: string = path.dirname(new URL(import.meta.url).pathname)): string {
-  let dir = from;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found above ' + from);
-    dir = up;
-  }
-}

@@ -34,7 +34,7 @@ import { ORIGINAL_CONSUMER_HEADER } from '../security/identity.js';
 import { ContractCodec } from '../soap/codec.js';
 import { readEnvelope } from '../soap/envelope.js';
 import { SOAP11_NS, XML_CONTENT_TYPE } from '../soap/fault.js';
-import { findProjectRoot } from '../soap/validator.js';
+import { findProjectRoot } from '../project-root.js';
 import { parseXml, type XmlElement } from '../soap/xml.js';
 import { CORRELATION_HEADER } from '../transport/handle-request.js';
 import { defaultRole, endpointUrl, findOperation, prettyXml, readSampleRequest, TOOL_XML_LIMITS, withLogicalAddress, type OperationRef } from './kit.js';

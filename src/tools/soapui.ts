@@ -20,7 +20,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEV_ROLES, KEYSTORE_PASSWORD, rolePaths, type DevRoleName } from '../../certs/dev-pki.js';
 import { loadConfig, type Config } from '../config.js';
 import { escapeAttr, escapeText } from '../soap/escape.js';
-import { findProjectRoot } from '../soap/validator.js';
+import { findProjectRoot } from '../project-root.js';
 import {
   allOperations,
   baseUrl,

@@ -19,15 +19,6 @@ import { openDatabase, type Database, type DatabaseConfig, type Engine, type Ope
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
-export function findProjectRoot(from: string = path.dirname(new URL(import.meta.url).pathname)): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found');
-    dir = up;
-  }
-  return dir;
-}
 
 export interface TestDatabase {
   readonly db: Database;

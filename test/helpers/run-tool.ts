@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findProjectRoot } from '../../src/soap/validator.js';
+import { findProjectRoot } from '../../src/project-root.js';
 
 export interface ToolRun {
   readonly code: number;
@@ -31,17 +31,26 @@ function run(file: string, args: string[], env: Record<string, string>): Promise
   });
 }
 
-/** Compiled tests (npm test, from dist/) run the built tool, exactly what `npm run <tool>` runs; tsx runs the source. */
+/** Compiled tests (npm test, from dist/) run the built entry point, exactly what `npm run <script>` runs; tsx runs the source. */
 const compiled = fileURLToPath(import.meta.url).includes(`${path.sep}dist${path.sep}`);
+
+/** The node arguments that run a source entry point (`src/…/x.ts`) from the project root. */
+export function entryArgs(sourceFile: string): string[] {
+  return compiled ? [`dist/${sourceFile.replace(/\.ts$/, '.js')}`] : ['--import', 'tsx', sourceFile];
+}
 
 /** The argv that runs a tool of the kit from the project root. */
 export function toolArgv(tool: 'call' | 'soapui'): string[] {
-  return compiled ? [process.execPath, `dist/src/tools/${tool}.js`] : [process.execPath, '--import', 'tsx', `src/tools/${tool}.ts`];
+  return [process.execPath, ...entryArgs(`src/tools/${tool}.ts`)];
+}
+
+/** Runs a source entry point (compiled or through tsx, see entryArgs) with the given arguments. */
+export function runEntry(sourceFile: string, args: string[], env: Record<string, string> = {}): Promise<ToolRun> {
+  return run(process.execPath, [...entryArgs(sourceFile), ...args], env);
 }
 
 export function runTool(tool: 'call' | 'soapui', args: string[], env: Record<string, string> = {}): Promise<ToolRun> {
-  const [file, ...rest] = toolArgv(tool);
-  return run(file!, [...rest, ...args], env);
+  return runEntry(`src/tools/${tool}.ts`, args, env);
 }
 
 /** A bash script (`set -e -o pipefail`) from the project root. */
