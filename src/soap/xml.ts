@@ -55,6 +55,8 @@ export interface ParsedXml {
 /** Parses a whole document held in memory (a leading BOM is dropped; offsets refer to `source` without it). Throws XmlInputError. */
 export function parseXml(input: string, limits: XmlLimits): ParsedXml {
   const source = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  // saxes would silently drop a second BOM too; only one may start a document
+  if (source.charCodeAt(0) === 0xfeff) throw new XmlInputError('RP001', 'Malformed XML: more than one byte order mark');
   // saxes gets markedly slower (measured ~5x) with every optional handler attached, so the common
   // case runs with opentag/closetag/text/xmldecl only: a DOCTYPE is detected at the root start tag
   // (saxes records it), parse errors throw, and the rare documents that contain `<?` after the
@@ -89,7 +91,8 @@ export function parseXml(input: string, limits: XmlLimits): ParsedXml {
     const attributes: Record<string, string> = {};
     for (const key in tag.attributes) {
       const a = tag.attributes[key]!;
-      if (a.value.length > limits.maxAttributeBytes && Buffer.byteLength(a.value) > limits.maxAttributeBytes) {
+      // fast path on UTF-16 length: a value of n code units takes at most 3n UTF-8 bytes
+      if (a.value.length * 3 > limits.maxAttributeBytes && Buffer.byteLength(a.value) > limits.maxAttributeBytes) {
         fail(new XmlInputError('RP002', `Attribute value longer than ${limits.maxAttributeBytes} bytes`));
       }
       if (a.prefix === 'xmlns' || (a.prefix === '' && a.local === 'xmlns')) continue;

@@ -19,6 +19,7 @@
  *
  * One structured log line per request, and one outcome callback (for metrics).
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
@@ -111,7 +112,9 @@ export function createRequestHandler(deps: LifecycleDeps): (req: IncomingMessage
       // ---- body: streamed, bounded in size and time
       const body = await readBody(req, res);
 
-      // ---- parse (limits: RP001 / RP002); UTF-8 only
+      // ---- parse (limits: RP001 / RP002); UTF-8 only: invalid bytes would otherwise become U+FFFD
+      // here and only fail later, in the schema validator, as RP006
+      if (!isUtf8(body)) throw new SoapFault('RP001', 'The body is not valid UTF-8');
       const text = body.toString('utf8');
       let parsed;
       try {
