@@ -9,12 +9,16 @@ import type { Logger } from 'pino';
 import {
   allContracts,
   getDecisionSupportContract,
+  getCaseOverviewContract,
   getDiagnosisContract,
   pingForConfigurationContract,
+  pushCaseStatusContract,
   searchPersonnelContract,
 } from '../contracts/index.js';
 import { ensureDevPki } from '../certs/generate.js';
 import type { Config } from './config.js';
+import { createCaseHub } from './caseoverview/case-hub.js';
+import { ensureCaseKeys } from './caseoverview/keys.js';
 import { createGetDecisionSupportHandler } from './insurancemedicine/get-decision-support.js';
 import { createGetDiagnosisHandler } from './insurancemedicine/get-diagnosis.js';
 import { FmbStore } from './insurancemedicine/fmb-store.js';
@@ -53,6 +57,7 @@ export async function prepare(config: Config, logger: Logger): Promise<Database>
   const pki = await ensureDevPki(config.certsDir);
   if (pki.generated) logger.info({ certsDir: config.certsDir }, 'generated the development PKI');
   fs.mkdirSync(config.dataDir, { recursive: true });
+  if (ensureCaseKeys(config.keysFile)) logger.info({ keysFile: config.keysFile }, 'generated development case-hub keys');
   const db = await openDatabase(config, logger);
   if (config.demoData) {
     await loadDemoFmb(db);
@@ -101,6 +106,10 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
     }),
   );
 
+  const caseHub = createCaseHub(config, logger, db, audit, hashIdentifier);
+  producer.addService(pushCaseStatusContract, caseHub.push);
+  producer.addService(getCaseOverviewContract, caseHub.overview);
+
   producer.events.on('request', (o) => metrics.recordRequest(o));
   producer.events.on('tlsRefused', (r) => metrics.recordTlsRefusal(r.reason));
   await producer.listen();
@@ -121,6 +130,7 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
     },
     async close() {
       await producer.close();
+      await caseHub.close();
       await audit.close();
     },
   };

@@ -7,10 +7,11 @@ import type { MigrationInterface } from 'typeorm';
 import { AuditTrail1767225600000 } from './1767225600000-AuditTrail.js';
 import { FmbContent1767225601000 } from './1767225601000-FmbContent.js';
 import { PersonnelRegister1767225602000 } from '../../licensetopractice/schema.js';
+import { CaseHub1767225603000 } from '../../caseoverview/schema.js';
 
 export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   AuditTrail1767225600000,
   FmbContent1767225601000,
   PersonnelRegister1767225602000,
-  // Case hub: CaseHub17672256xxxxx,
+  CaseHub1767225603000,
 ];

@@ -1,0 +1,55 @@
+/**
+ * Composition of the case hub for src/app.ts: keys, store, both handlers and the outbox dispatcher.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { AuditTrail } from '../storage/audit.js';
+import type { Database } from '../storage/database.js';
+import type { GetCaseOverviewResponderInterface } from '../../contracts/casemanagement/caseoverview/GetCaseOverviewInteraction.js';
+import type { PushCaseStatusResponderInterface } from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction.js';
+import type { RequestContext } from '../soap/context.js';
+import { CaseStore } from './case-store.js';
+import { createGetCaseOverviewHandler } from './get-case-overview.js';
+import { CaseKeyRing } from './keys.js';
+import { createNotifier, OutboxDispatcher, type DispatcherOptions, type Notifier } from './notifier.js';
+import { createPushCaseStatusHandler } from './push-case-status.js';
+
+export interface CaseHub {
+  readonly store: CaseStore;
+  readonly dispatcher: OutboxDispatcher;
+  readonly push: PushCaseStatusResponderInterface<RequestContext>;
+  readonly overview: GetCaseOverviewResponderInterface<RequestContext>;
+  /** Finishes queued pushes and stops the dispatcher. */
+  close(): Promise<void>;
+}
+
+export interface CaseHubOptions {
+  readonly notifier?: Notifier;
+  readonly dispatcher?: DispatcherOptions;
+}
+
+export function createCaseHub(
+  config: Pick<Config, 'keysFile' | 'certsDir' | 'notifier'>,
+  logger: Logger,
+  db: Database,
+  audit: AuditTrail,
+  hashIdentifier: (id: string) => string,
+  options: CaseHubOptions = {},
+): CaseHub {
+  const keys = new CaseKeyRing(config.keysFile);
+  let dispatcher: OutboxDispatcher | undefined;
+  const store = new CaseStore(db, keys, audit, { onNotificationQueued: () => dispatcher?.wake() });
+  dispatcher = new OutboxDispatcher(store, options.notifier ?? createNotifier(config, logger), logger, options.dispatcher);
+  dispatcher.start();
+  const d = dispatcher;
+  return {
+    store,
+    dispatcher: d,
+    push: createPushCaseStatusHandler({ store, audit, hashIdentifier, certsDir: config.certsDir }),
+    overview: createGetCaseOverviewHandler({ store, keys, audit, hashIdentifier }),
+    async close() {
+      await store.drain();
+      await d.stop();
+    },
+  };
+}

@@ -1,0 +1,522 @@
+/**
+ * The case hub's one data-access module: pushes (with history, outbox and audit in one transaction),
+ * the overview read, outbox claiming for the notifier, retention and key rotation. Handlers never
+ * build SQL; every statement here binds its parameters.
+ *
+ * Group commit (spec §5.4, §8). `push()` queues; one flush applies every queued push in ONE write
+ * transaction and resolves each caller only after that transaction has committed (SQLite WAL with
+ * synchronous=FULL, or PostgreSQL's fsync), so nothing is acknowledged before it is durable. While a
+ * flush commits, new pushes gather for the next one, so batches grow with load. If a batch fails,
+ * its pushes are retried one by one, so one bad push cannot fail its neighbours.
+ *
+ * Several instances (PostgreSQL): each push locks its case row (`FOR UPDATE`); pushes in a batch are
+ * applied in key order so two batches never lock the same rows in opposite orders. Two instances
+ * creating the same new case at once: one insert loses on the unique key, its batch is retried one by
+ * one, and the retry sees the winner's row.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { AuditEntryInput, AuditTrail } from '../storage/audit.js';
+import { canonicalJson } from '../storage/canonical.js';
+import type { Database, Engine } from '../storage/database.js';
+import { DatabaseUnavailableError } from '../storage/errors.js';
+import type { CaseKeyRing, Sealed } from './keys.js';
+import { CASE_TABLES } from './schema.js';
+import type { CaseContent, Subject } from './validation.js';
+
+export type PushOutcome = 'CREATED' | 'UPDATED' | 'UNCHANGED' | 'STALE' | 'CONFLICT';
+
+export interface PushInput {
+  readonly content: CaseContent;
+  readonly notify: boolean;
+  /** A verified signature, kept as evidence with the history entry (with the envelope it signs). */
+  readonly evidence?: { readonly signatureXml: string; readonly signedEnvelope: string };
+  /** The audit entry for this push, given its outcome; committed in the push's own transaction. */
+  readonly audit: (result: PushResult) => AuditEntryInput;
+}
+
+export interface PushResult {
+  readonly outcome: PushOutcome;
+  readonly revision: number;
+  readonly notificationId?: string;
+}
+
+/** What the notifier delivers (spec §5.4): who to tell and from whom; never case content. */
+export interface NotificationPayload {
+  readonly notificationId: string;
+  readonly subject: { readonly [K in Subject['kind']]?: string };
+  readonly senderOrganisation: { readonly organisationNumber: string; readonly name: string };
+  readonly createdAt: string;
+}
+
+export interface HistoryEntry {
+  readonly revision: number;
+  readonly status: CaseContent['status'];
+  readonly statusDate: string;
+  readonly caseUpdated: string;
+}
+
+export interface StoredCase {
+  readonly content: CaseContent;
+  readonly revision: number;
+  /** Newest first. */
+  readonly history: readonly HistoryEntry[];
+}
+
+export interface OverviewFilter {
+  readonly subjectHash: string;
+  readonly senderOrganisation?: string;
+  readonly statuses?: readonly string[];
+  /** UTC ISO; cases with caseUpdated at or after it. */
+  readonly updatedSince?: string;
+}
+
+export interface ClaimedNotification {
+  readonly id: number;
+  readonly token: string;
+  readonly attempts: number;
+  readonly payload: NotificationPayload;
+}
+
+export interface PurgedCase {
+  readonly senderOrganisation: string;
+  readonly caseId: string;
+  readonly subjectHash: string;
+}
+
+interface HistoryPayload extends Omit<HistoryEntry, 'revision'> {
+  readonly contentMac: string;
+  readonly signatureXml?: string;
+  readonly signedEnvelope?: string;
+}
+
+interface CaseRow {
+  id: number;
+  status: string;
+  case_updated: string;
+  revision: number;
+  content_mac: string;
+}
+
+interface Pending {
+  readonly input: PushInput;
+  readonly resolve: (r: PushResult) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+const IN_CHUNK = 400;
+const RETRIES_ALONE = 3;
+
+const aad = {
+  case: (sender: string, caseId: string) => `${CASE_TABLES.case}:${sender}:${caseId}`,
+  history: (caseRowId: number, revision: number) => `${CASE_TABLES.history}:${caseRowId}:${revision}`,
+  outbox: (notificationId: string) => `${CASE_TABLES.outbox}:${notificationId}`,
+};
+
+export interface CaseStoreOptions {
+  /** Most pushes per transaction (default 256). */
+  readonly maxBatch?: number;
+  /** Called after a commit that queued notifications (the notifier's wake-up). */
+  readonly onNotificationQueued?: () => void;
+}
+
+export class CaseStore {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private scheduled = false;
+  private readonly maxBatch: number;
+  private readonly sql: (text: string) => string;
+
+  constructor(
+    private readonly db: Database,
+    private readonly keys: CaseKeyRing,
+    private readonly audit: Pick<AuditTrail, 'appendInTransaction'>,
+    private readonly options: CaseStoreOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 256;
+    this.sql = placeholders(db.engine);
+  }
+
+  get engine(): Engine {
+    return this.db.engine;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Pushes
+
+  /** Applies one push; resolves after its transaction committed durably. */
+  push(input: PushInput): Promise<PushResult> {
+    return new Promise<PushResult>((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves when every queued push has been committed (or failed). */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.flushing || this.scheduled) {
+      if (this.flushing) await this.flushing;
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.scheduled) return; // a running flush picks the queue up when it ends
+    this.scheduled = true;
+    // One event-loop turn lets the pushes that arrived together share the commit.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startFlush();
+    });
+  }
+
+  private startFlush(): void {
+    if (this.flushing || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.maxBatch);
+    this.flushing = this.runBatch(batch).finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0) this.schedule();
+    });
+  }
+
+  private async runBatch(batch: Pending[]): Promise<void> {
+    try {
+      const results = await this.db.transaction((m) => this.applyAll(m, batch.map((p) => p.input)));
+      batch.forEach((p, i) => p.resolve(results[i]!));
+      this.afterCommit(results);
+      return;
+    } catch (err) {
+      if (err instanceof DatabaseUnavailableError) {
+        batch.forEach((p) => p.reject(err));
+        return;
+      }
+    }
+    for (const p of batch) {
+      let lastError: unknown;
+      for (let attempt = 0; attempt < RETRIES_ALONE; attempt++) {
+        try {
+          const [result] = await this.db.transaction((m) => this.applyAll(m, [p.input]));
+          p.resolve(result!);
+          this.afterCommit([result!]);
+          lastError = undefined;
+          break;
+        } catch (err) {
+          lastError = err;
+          if (err instanceof DatabaseUnavailableError) break;
+        }
+      }
+      if (lastError !== undefined) p.reject(lastError);
+    }
+  }
+
+  private afterCommit(results: readonly PushResult[]): void {
+    if (results.some((r) => r.notificationId)) this.options.onNotificationQueued?.();
+  }
+
+  private async applyAll(m: EntityManager, inputs: readonly PushInput[]): Promise<PushResult[]> {
+    // Key order (stable, so one case's pushes keep their arrival order): a consistent lock order across instances.
+    const order = inputs
+      .map((input, index) => ({ input, index }))
+      .sort((a, b) => {
+        const ka = `${a.input.content.senderOrganisation.organisationNumber}\0${a.input.content.caseId}`;
+        const kb = `${b.input.content.senderOrganisation.organisationNumber}\0${b.input.content.caseId}`;
+        return ka < kb ? -1 : ka > kb ? 1 : a.index - b.index;
+      });
+    const results: PushResult[] = new Array(inputs.length);
+    const auditEntries: AuditEntryInput[] = [];
+    for (const { input, index } of order) {
+      const result = await this.applyOne(m, input);
+      results[index] = result;
+      auditEntries.push(input.audit(result));
+    }
+    await this.audit.appendInTransaction(m, auditEntries);
+    return results;
+  }
+
+  private async applyOne(m: EntityManager, input: PushInput): Promise<PushResult> {
+    const c = input.content;
+    const sender = c.senderOrganisation.organisationNumber;
+    const mac = this.keys.contentMac(canonicalJson(c));
+    const lock = this.db.engine === 'postgres' ? ' FOR UPDATE' : '';
+    const rows: CaseRow[] = await m.query(
+      this.sql(`SELECT id, status, case_updated, revision, content_mac FROM ${CASE_TABLES.case} WHERE sender_org = ? AND case_id = ?${lock}`),
+      [sender, c.caseId],
+    );
+    const existing = rows[0];
+    const now = new Date().toISOString();
+    const seal = () => this.keys.seal(JSON.stringify(c), aad.case(sender, c.caseId));
+    const subjectHash = this.keys.subjectHash(c.subject.id);
+    let caseRowId: number;
+    let revision: number;
+    let outcome: PushOutcome;
+    if (!existing) {
+      const sealed = seal();
+      const inserted: Array<{ id: number }> = await m.query(
+        this.sql(
+          `INSERT INTO ${CASE_TABLES.case} (sender_org, case_id, subject_hash, status, case_updated, revision, content_mac, key_id, content, stored_at)` +
+            ` VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`,
+        ),
+        [sender, c.caseId, subjectHash, c.status, c.caseUpdated, mac, sealed.keyId, sealed.blob, now],
+      );
+      caseRowId = Number(inserted[0]!.id);
+      revision = 1;
+      outcome = 'CREATED';
+    } else {
+      const current = Number(existing.revision);
+      // Ordering is by caseUpdated (spec §5.4); both sides are fixed-width UTC ISO text.
+      if (c.caseUpdated < existing.case_updated) return { outcome: 'STALE', revision: current };
+      if (c.caseUpdated === existing.case_updated) {
+        return { outcome: existing.content_mac === mac ? 'UNCHANGED' : 'CONFLICT', revision: current };
+      }
+      caseRowId = Number(existing.id);
+      revision = current + 1;
+      outcome = 'UPDATED';
+      const sealed = seal();
+      await m.query(
+        this.sql(
+          `UPDATE ${CASE_TABLES.case} SET subject_hash = ?, status = ?, case_updated = ?, revision = ?, content_mac = ?, key_id = ?, content = ?, stored_at = ? WHERE id = ?`,
+        ),
+        [subjectHash, c.status, c.caseUpdated, revision, mac, sealed.keyId, sealed.blob, now, caseRowId],
+      );
+    }
+
+    const history: HistoryPayload = {
+      status: c.status,
+      statusDate: c.statusDate,
+      caseUpdated: c.caseUpdated,
+      contentMac: mac,
+      ...(input.evidence ? { signatureXml: input.evidence.signatureXml, signedEnvelope: input.evidence.signedEnvelope } : {}),
+    };
+    const h = this.keys.seal(JSON.stringify(history), aad.history(caseRowId, revision));
+    await m.query(
+      this.sql(`INSERT INTO ${CASE_TABLES.history} (case_row_id, revision, recorded_at, key_id, content) VALUES (?, ?, ?, ?, ?)`),
+      [caseRowId, revision, now, h.keyId, h.blob],
+    );
+
+    // "New information" for the subject: a new case or a changed status, unless the sender said notify=false.
+    const statusChanged = !existing || existing.status !== c.status;
+    let notificationId: string | undefined;
+    if (statusChanged && input.notify) {
+      notificationId = randomUUID();
+      const payload: NotificationPayload = {
+        notificationId,
+        subject: { [c.subject.kind]: c.subject.id },
+        senderOrganisation: { organisationNumber: sender, name: c.senderOrganisation.name },
+        createdAt: now,
+      };
+      const o = this.keys.seal(JSON.stringify(payload), aad.outbox(notificationId));
+      await m.query(
+        this.sql(
+          `INSERT INTO ${CASE_TABLES.outbox} (notification_id, case_row_id, created_at, key_id, content, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, ?)`,
+        ),
+        [notificationId, caseRowId, now, o.keyId, o.blob, now],
+      );
+    }
+    return { outcome, revision, ...(notificationId ? { notificationId } : {}) };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reads
+
+  /** The subject's cases, newest caseUpdated first, each with its history newest first. */
+  async overview(filter: OverviewFilter): Promise<StoredCase[]> {
+    const where = ['subject_hash = ?'];
+    const params: unknown[] = [filter.subjectHash];
+    if (filter.senderOrganisation) {
+      where.push('sender_org = ?');
+      params.push(filter.senderOrganisation);
+    }
+    if (filter.statuses && filter.statuses.length > 0) {
+      where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
+      params.push(...filter.statuses);
+    }
+    if (filter.updatedSince) {
+      where.push('case_updated >= ?');
+      params.push(filter.updatedSince);
+    }
+    return this.db.read(async (m) => {
+      const rows: Array<{ id: number; sender_org: string; case_id: string; revision: number; key_id: string; content: string }> = await m.query(
+        this.sql(
+          `SELECT id, sender_org, case_id, revision, key_id, content FROM ${CASE_TABLES.case} WHERE ${where.join(' AND ')} ORDER BY case_updated DESC, id DESC`,
+        ),
+        params,
+      );
+      const history = new Map<number, HistoryEntry[]>();
+      const ids = rows.map((r) => Number(r.id));
+      for (let i = 0; i < ids.length; i += IN_CHUNK) {
+        const chunk = ids.slice(i, i + IN_CHUNK);
+        const hrows: Array<{ case_row_id: number; revision: number; key_id: string; content: string }> = await m.query(
+          this.sql(
+            `SELECT case_row_id, revision, key_id, content FROM ${CASE_TABLES.history} WHERE case_row_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY case_row_id, revision DESC`,
+          ),
+          chunk,
+        );
+        for (const h of hrows) {
+          const caseRowId = Number(h.case_row_id);
+          const revision = Number(h.revision);
+          const p = JSON.parse(this.keys.open({ keyId: h.key_id, blob: h.content }, aad.history(caseRowId, revision))) as HistoryPayload;
+          const list = history.get(caseRowId) ?? [];
+          list.push({ revision, status: p.status, statusDate: p.statusDate, caseUpdated: p.caseUpdated });
+          history.set(caseRowId, list);
+        }
+      }
+      return rows.map((r) => ({
+        content: JSON.parse(this.keys.open({ keyId: r.key_id, blob: r.content }, aad.case(r.sender_org, r.case_id))) as CaseContent,
+        revision: Number(r.revision),
+        history: history.get(Number(r.id)) ?? [],
+      }));
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Outbox
+
+  /**
+   * Claims up to `limit` due notifications for `leaseMs`: a short transaction that marks them with a
+   * claim token and lease. On PostgreSQL the rows are selected `FOR UPDATE SKIP LOCKED`, so two instances
+   * polling at once take disjoint rows; the lease then keeps them out of every other poll until this
+   * instance reports back. Delivery happens outside any transaction.
+   */
+  async claimDue(limit: number, leaseMs: number): Promise<ClaimedNotification[]> {
+    const now = new Date();
+    const nowIso = now.toISOString();
+    const skipLocked = this.db.engine === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    return this.db.transaction(async (m) => {
+      const rows: Array<{ id: number; notification_id: string; key_id: string; content: string; attempts: number }> = await m.query(
+        this.sql(
+          `SELECT id, notification_id, key_id, content, attempts FROM ${CASE_TABLES.outbox}` +
+            ` WHERE delivered_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)` +
+            ` ORDER BY id LIMIT ${Math.max(1, Math.floor(limit))}${skipLocked}`,
+        ),
+        [nowIso, nowIso],
+      );
+      if (rows.length === 0) return [];
+      const token = randomUUID();
+      const until = new Date(now.getTime() + leaseMs).toISOString();
+      const ids = rows.map((r) => Number(r.id));
+      await m.query(
+        this.sql(`UPDATE ${CASE_TABLES.outbox} SET claimed_until = ?, claim_token = ? WHERE id IN (${ids.map(() => '?').join(', ')})`),
+        [until, token, ...ids],
+      );
+      return rows.map((r) => ({
+        id: Number(r.id),
+        token,
+        attempts: Number(r.attempts),
+        payload: JSON.parse(this.keys.open({ keyId: r.key_id, blob: r.content }, aad.outbox(r.notification_id))) as NotificationPayload,
+      }));
+    });
+  }
+
+  /** Marks a claimed notification delivered; false when the claim was lost (lease expired and re-claimed). */
+  async markDelivered(n: ClaimedNotification): Promise<boolean> {
+    const changed = await this.db.transaction((m) =>
+      m.query(
+        this.sql(
+          `UPDATE ${CASE_TABLES.outbox} SET delivered_at = ?, claimed_until = NULL, claim_token = NULL WHERE id = ? AND claim_token = ? RETURNING id`,
+        ),
+        [new Date().toISOString(), n.id, n.token],
+      ),
+    );
+    return (changed as unknown[]).length > 0;
+  }
+
+  /** Releases a claim after a failed delivery, to be retried at `nextAttempt`. `error` must hold no personal data. */
+  async markFailed(n: ClaimedNotification, nextAttempt: Date, error: string): Promise<void> {
+    await this.db.transaction((m) =>
+      m.query(
+        this.sql(
+          `UPDATE ${CASE_TABLES.outbox} SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimed_until = NULL, claim_token = NULL WHERE id = ? AND claim_token = ?`,
+        ),
+        [nextAttempt.toISOString(), error.slice(0, 200), n.id, n.token],
+      ),
+    );
+  }
+
+  /** Counts of the outbox (tests, operations). */
+  async outboxCounts(): Promise<{ pending: number; delivered: number }> {
+    const rows: Array<{ pending: unknown; delivered: unknown }> = await this.db.read((m) =>
+      m.query(
+        `SELECT SUM(CASE WHEN delivered_at IS NULL THEN 1 ELSE 0 END) AS pending, SUM(CASE WHEN delivered_at IS NULL THEN 0 ELSE 1 END) AS delivered FROM ${CASE_TABLES.outbox}`,
+      ),
+    );
+    return { pending: Number(rows[0]?.pending ?? 0), delivered: Number(rows[0]?.delivered ?? 0) };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Retention
+
+  /**
+   * Deletes up to `limit` CLOSED cases whose caseUpdated (the closing update) is before `cutoff`,
+   * with their history and notifications, and audits each deletion in the same transaction.
+   */
+  async purgeClosedBefore(cutoff: Date, limit: number, auditFor: (c: PurgedCase) => AuditEntryInput): Promise<PurgedCase[]> {
+    const cutoffIso = cutoff.toISOString();
+    const lock = this.db.engine === 'postgres' ? ' FOR UPDATE' : '';
+    return this.db.transaction(async (m) => {
+      const rows: Array<{ id: number; sender_org: string; case_id: string; subject_hash: string }> = await m.query(
+        this.sql(
+          `SELECT id, sender_org, case_id, subject_hash FROM ${CASE_TABLES.case} WHERE status = 'CLOSED' AND case_updated < ? ORDER BY id LIMIT ${Math.max(1, Math.floor(limit))}${lock}`,
+        ),
+        [cutoffIso],
+      );
+      if (rows.length === 0) return [];
+      const ids = rows.map((r) => Number(r.id));
+      const marks = ids.map(() => '?').join(', ');
+      await m.query(this.sql(`DELETE FROM ${CASE_TABLES.outbox} WHERE case_row_id IN (${marks})`), ids);
+      await m.query(this.sql(`DELETE FROM ${CASE_TABLES.history} WHERE case_row_id IN (${marks})`), ids);
+      await m.query(this.sql(`DELETE FROM ${CASE_TABLES.case} WHERE id IN (${marks})`), ids);
+      const purged = rows.map((r) => ({ senderOrganisation: r.sender_org, caseId: r.case_id, subjectHash: r.subject_hash }));
+      await this.audit.appendInTransaction(m, purged.map(auditFor));
+      return purged;
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Key rotation
+
+  /**
+   * Re-encrypts up to `limit` rows per table that are not under the current key; returns how many.
+   * Each batch is its own short transaction, so reads and pushes go on between batches; a row is
+   * rewritten only if its key id is still the one read (a push may have rewritten it meanwhile).
+   */
+  async reencryptBatch(limit: number): Promise<number> {
+    const current = this.keys.currentKeyId;
+    const lock = this.db.engine === 'postgres' ? ' FOR UPDATE' : '';
+    const n = Math.max(1, Math.floor(limit));
+    const tables: Array<{ table: string; columns: string; aad: (r: Record<string, unknown>) => string }> = [
+      { table: CASE_TABLES.case, columns: 'sender_org, case_id', aad: (r) => aad.case(String(r.sender_org), String(r.case_id)) },
+      { table: CASE_TABLES.history, columns: 'case_row_id, revision', aad: (r) => aad.history(Number(r.case_row_id), Number(r.revision)) },
+      { table: CASE_TABLES.outbox, columns: 'notification_id', aad: (r) => aad.outbox(String(r.notification_id)) },
+    ];
+    let total = 0;
+    for (const t of tables) {
+      total += await this.db.transaction(async (m) => {
+        const rows: Array<Record<string, unknown> & { id: number; key_id: string; content: string }> = await m.query(
+          this.sql(`SELECT id, key_id, content, ${t.columns} FROM ${t.table} WHERE key_id <> ? ORDER BY id LIMIT ${n}${lock}`),
+          [current],
+        );
+        for (const r of rows) {
+          const additional = t.aad(r);
+          const resealed: Sealed = this.keys.seal(this.keys.open({ keyId: r.key_id, blob: r.content }, additional), additional);
+          await m.query(this.sql(`UPDATE ${t.table} SET key_id = ?, content = ? WHERE id = ? AND key_id = ?`), [
+            resealed.keyId,
+            resealed.blob,
+            Number(r.id),
+            r.key_id,
+          ]);
+        }
+        return rows.length;
+      });
+    }
+    return total;
+  }
+}
+
+/** `?` placeholders as written, or PostgreSQL's `$1, $2, …`. */
+function placeholders(engine: Engine): (text: string) => string {
+  if (engine !== 'postgres') return (text) => text;
+  return (text) => {
+    let i = 0;
+    return text.replace(/\?/g, () => `$${++i}`);
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * The GetCaseOverview handler (spec §5.5): a subject's cases with current state and history, newest
+ * first, optionally filtered by sender, status and updatedSince. Only CASE_VIEW consumers may call it
+ * (else ACCESS_DENIED); every call, refusals included, is in the audit trail before the answer leaves.
+ */
+import type { AuditTrail } from '../storage/audit.js';
+import { auditFromContext } from '../storage/audit.js';
+import type { RequestContext } from '../soap/context.js';
+import type {
+  CaseType,
+  GetCaseOverviewResponderInterface,
+  GetCaseOverviewResponseType,
+  GetCaseOverviewType,
+} from '../../contracts/casemanagement/caseoverview/GetCaseOverviewInteraction.js';
+import type { CaseStore, StoredCase } from './case-store.js';
+import type { CaseKeyRing } from './keys.js';
+import { CaseRefusal, parseDateTime, refusalResult, toUtc, validOrganisationNumber, validateSubject } from './validation.js';
+
+export interface GetCaseOverviewDeps {
+  readonly store: CaseStore;
+  readonly keys: CaseKeyRing;
+  readonly audit: Pick<AuditTrail, 'append'>;
+  readonly hashIdentifier: (id: string) => string;
+}
+
+const STATUSES = new Set(['RECEIVED', 'IN_PROGRESS', 'ACTION_REQUIRED', 'CLOSED']);
+
+function toCaseType(s: StoredCase): CaseType {
+  const { subject: _subject, ...shown } = s.content; // the caller named the subject; it is not repeated per case
+  return {
+    ...shown,
+    additionalInformation: shown.additionalInformation?.map((a) => ({ ...a })),
+    history: s.history.map((h) => ({ status: h.status, statusDate: h.statusDate, caseUpdated: h.caseUpdated })),
+  };
+}
+
+export function createGetCaseOverviewHandler(deps: GetCaseOverviewDeps): GetCaseOverviewResponderInterface<RequestContext> {
+  return {
+    async GetCaseOverview(request: GetCaseOverviewType, ctx): Promise<GetCaseOverviewResponseType> {
+      const subjectId = request.subject?.personalIdentityNumber ?? request.subject?.coordinationNumber ?? request.subject?.organisationNumber;
+      const criteria: Record<string, unknown> = {
+        subjectHash: subjectId ? deps.hashIdentifier(subjectId.trim()) : null,
+        senderOrganisationNumber: request.senderOrganisationNumber ?? null,
+        status: request.status ?? null,
+        updatedSince: request.updatedSince ?? null,
+        consumerCategory: ctx.consumer?.category ?? null,
+        viaRoutingNode: ctx.viaRoutingNode,
+      };
+      let cases: StoredCase[];
+      try {
+        if (ctx.consumer?.category !== 'CASE_VIEW') {
+          throw new CaseRefusal('ACCESS_DENIED', `consumer category ${ctx.consumer?.category ?? '(none)'} may not read case overviews`);
+        }
+        const subject = validateSubject(request.subject);
+        const sender = request.senderOrganisationNumber?.trim();
+        if (sender !== undefined && !validOrganisationNumber(sender)) {
+          throw new CaseRefusal('VALIDATION_ERROR', 'senderOrganisationNumber is not a valid organisation number');
+        }
+        const statuses = request.status ?? [];
+        if (statuses.some((s) => !STATUSES.has(s))) throw new CaseRefusal('VALIDATION_ERROR', 'unknown status in the filter');
+        let since: string | undefined;
+        if (request.updatedSince !== undefined) {
+          const t = parseDateTime(request.updatedSince);
+          if (t === undefined) throw new CaseRefusal('VALIDATION_ERROR', 'updatedSince is not a valid dateTime');
+          since = toUtc(t);
+        }
+        cases = await deps.store.overview({
+          subjectHash: deps.keys.subjectHash(subject.id),
+          ...(sender ? { senderOrganisation: sender } : {}),
+          statuses,
+          ...(since ? { updatedSince: since } : {}),
+        });
+      } catch (err) {
+        if (!(err instanceof CaseRefusal)) throw err;
+        await deps.audit.append(auditFromContext(ctx, { action: 'denied', outcome: err.errorCode, criteria, recordCount: 0 }));
+        return { result: refusalResult(ctx.logId, err) };
+      }
+      await deps.audit.append(auditFromContext(ctx, { action: 'read', outcome: 'OK', criteria, recordCount: cases.length }));
+      return { case: cases.map(toCaseType), result: { resultCode: 'OK', logId: ctx.logId } };
+    },
+  };
+}

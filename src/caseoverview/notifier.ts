@@ -1,0 +1,181 @@
+/**
+ * Outbox delivery (spec §5.4, §7). A push that creates a case or changes its status writes a
+ * notification to `case_outbox` in its own transaction; the dispatcher here delivers it afterwards:
+ *
+ *  - at least once: a row is marked delivered only after the notifier succeeded; a failure (or a crash
+ *    mid-delivery, once the claim's lease runs out) makes it due again, with exponential backoff;
+ *  - exactly once when nothing fails, even with several instances: rows are claimed in a short
+ *    transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL) under a lease, so no two instances hold the
+ *    same row;
+ *  - the payload is `notificationId` (stable across retries: the receiver deduplicates on it), the
+ *    subject, the sender organisation and `createdAt` — never case content.
+ *
+ * Notifiers: the log notifier (default) logs the notificationId and a masked subject; the webhook
+ * notifier POSTs the JSON payload, and any 2xx answer is success.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { maskIdentity } from '../log.js';
+import type { CaseStore, ClaimedNotification, NotificationPayload } from './case-store.js';
+
+export interface Notifier {
+  readonly kind: string;
+  /** Resolves when the notification was accepted; rejects otherwise (it is retried later). */
+  deliver(payload: NotificationPayload): Promise<void>;
+}
+
+function subjectId(p: NotificationPayload): string {
+  return Object.values(p.subject).find((v) => typeof v === 'string') ?? '';
+}
+
+export function logNotifier(logger: Logger): Notifier {
+  return {
+    kind: 'log',
+    async deliver(p) {
+      // Never the identity number itself: masked, under a key the log redaction leaves alone on purpose.
+      logger.info(
+        { notificationId: p.notificationId, subjectMasked: maskIdentity(subjectId(p)), senderOrganisation: p.senderOrganisation.organisationNumber },
+        'case notification',
+      );
+    },
+  };
+}
+
+export function webhookNotifier(url: string, options: { timeoutMs?: number } = {}): Notifier {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return {
+    kind: 'webhook',
+    async deliver(p) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': p.notificationId },
+        body: JSON.stringify(p),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.arrayBuffer().catch(() => undefined); // drain, so the connection can be reused
+      if (res.status < 200 || res.status > 299) throw new Error(`webhook answered HTTP ${res.status}`);
+    },
+  };
+}
+
+export function createNotifier(config: Pick<Config, 'notifier'>, logger: Logger): Notifier {
+  return config.notifier.kind === 'webhook' && config.notifier.webhookUrl ? webhookNotifier(config.notifier.webhookUrl) : logNotifier(logger);
+}
+
+export interface DispatcherOptions {
+  /** How often to look for due rows when not woken (default 1000 ms). */
+  readonly pollMs?: number;
+  /** Rows claimed per round (default 50). */
+  readonly batchSize?: number;
+  /** How long a claim lasts before another instance may take the row (default 60 s; well above the webhook timeout). */
+  readonly leaseMs?: number;
+  /** First retry delay (default 500 ms); doubles per attempt up to backoffMaxMs (default 5 min). */
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+}
+
+/** A failure description safe for the database and logs: no payload, no URL credentials. */
+function describe(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string } };
+  if (e?.name === 'TimeoutError') return 'timeout';
+  if (e?.cause?.code) return String(e.cause.code);
+  return String(e?.message ?? err).slice(0, 200);
+}
+
+export class OutboxDispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private again = false;
+  private readonly pollMs: number;
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+
+  constructor(
+    private readonly store: CaseStore,
+    private readonly notifier: Notifier,
+    private readonly logger: Logger,
+    options: DispatcherOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 1000;
+    this.batchSize = options.batchSize ?? 50;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.backoffBaseMs = options.backoffBaseMs ?? 500;
+    this.backoffMaxMs = options.backoffMaxMs ?? 300_000;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.wake();
+  }
+
+  /** Runs a round soon (after a push queued a notification). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+      if (this.stopped) return;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      } else {
+        this.timer = setTimeout(() => this.wake(), this.pollMs);
+        this.timer.unref();
+      }
+    });
+  }
+
+  /** Stops polling and waits for the round in progress. Claimed but unfinished rows come back after their lease. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Delivers everything due now; returns how many were delivered (tests and tools). */
+  async runOnce(): Promise<number> {
+    const claimed = await this.store.claimDue(this.batchSize, this.leaseMs);
+    const done = await Promise.all(claimed.map((n) => this.deliverOne(n)));
+    return done.filter(Boolean).length;
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.stopped) return;
+        const claimed = await this.store.claimDue(this.batchSize, this.leaseMs);
+        await Promise.all(claimed.map((n) => this.deliverOne(n)));
+        if (claimed.length < this.batchSize) return;
+      }
+    } catch (err) {
+      this.logger.warn({ err: describe(err) }, 'case outbox: round failed; retrying later');
+    }
+  }
+
+  private async deliverOne(n: ClaimedNotification): Promise<boolean> {
+    try {
+      await this.notifier.deliver(n.payload);
+    } catch (err) {
+      const delay = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** Math.min(n.attempts, 30));
+      // Jitter spreads the retries of many rows that failed together.
+      const next = new Date(Date.now() + delay * (0.75 + Math.random() * 0.5));
+      const reason = describe(err);
+      this.logger.warn({ notificationId: n.payload.notificationId, attempt: n.attempts + 1, reason, notifier: this.notifier.kind }, 'case notification not delivered; will retry');
+      await this.store.markFailed(n, next, reason).catch(() => undefined); // if this fails too, the lease expiry brings the row back
+      return false;
+    }
+    const marked = await this.store.markDelivered(n).catch(() => false);
+    if (!marked) this.logger.warn({ notificationId: n.payload.notificationId }, 'case notification delivered but its claim had lapsed; it may be delivered again');
+    return true;
+  }
+}

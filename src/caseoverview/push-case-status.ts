@@ -1,0 +1,139 @@
+/**
+ * The PushCaseStatus handler (spec §5.4). Order of checks, each refusal a normal response with
+ * result ERROR and audited:
+ *  1. the effective consumer is a CASE_SYSTEM, and `senderOrganisation.organisationNumber` is one the
+ *     consumer registry lists for it (only the number is compared; the name is display) — ACCESS_DENIED;
+ *  2. the sender's signature policy: `required` and no signature, or any defect in a present signature
+ *     — ACCESS_DENIED; a valid signature is kept as evidence with the history entry;
+ *  3. business rules beyond the XSD (validation.ts) — VALIDATION_ERROR;
+ *  4. the store applies it: CREATED / UPDATED / UNCHANGED (OK), STALE (INFO, not applied), or ERROR
+ *     CONFLICT (same caseUpdated, other content). The answer leaves only after the commit.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AuditTrail } from '../storage/audit.js';
+import { auditFromContext } from '../storage/audit.js';
+import type { RequestContext } from '../soap/context.js';
+import type {
+  PushCaseStatusResponderInterface,
+  PushCaseStatusResponseType,
+  PushCaseStatusType,
+} from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction.js';
+import type { CaseStore, PushResult } from './case-store.js';
+import { verifyCaseStatusSignature } from './signature.js';
+import { CaseRefusal, refusalResult, validateCaseStatus } from './validation.js';
+
+export interface PushCaseStatusDeps {
+  readonly store: CaseStore;
+  readonly audit: Pick<AuditTrail, 'append'>;
+  /** The audit trail's identifier hashing (identity numbers never enter the audit in clear). */
+  readonly hashIdentifier: (id: string) => string;
+  /** Relative signingCertificate paths in the consumer registry resolve against it. */
+  readonly certsDir: string;
+  readonly now?: () => number;
+}
+
+type Evidence = { signatureXml: string; signedEnvelope: string } | undefined;
+
+export function createPushCaseStatusHandler(deps: PushCaseStatusDeps): PushCaseStatusResponderInterface<RequestContext> {
+  const now = deps.now ?? Date.now;
+  const certificates = new Map<string, string>();
+  const certificate = (file: string): string => {
+    const full = path.resolve(deps.certsDir, file);
+    let pem = certificates.get(full);
+    if (pem === undefined) {
+      pem = fs.readFileSync(full, 'utf8'); // a missing registered certificate is an operator error (RP009)
+      certificates.set(full, pem);
+    }
+    return pem;
+  };
+
+  function checkSignature(ctx: RequestContext): Evidence {
+    const policy = ctx.consumer?.signaturePolicy ?? 'none';
+    if (policy === 'none') return undefined;
+    const file = ctx.consumer?.signingCertificate;
+    if (!file) {
+      if (policy === 'required') throw new CaseRefusal('ACCESS_DENIED', 'a signature is required but no signing certificate is registered for this sender');
+      return undefined;
+    }
+    // Under `optional`, a request whose text cannot hold an XML-DSig element (no dsig namespace, and no
+    // character reference that could spell one) skips the second, DOM-based parse: it is the hot path.
+    if (policy === 'optional' && !ctx.requestXml.includes('xmldsig') && !ctx.requestXml.includes('&#')) return undefined;
+    const check = verifyCaseStatusSignature(ctx.requestXml, certificate(file));
+    if (check.status === 'invalid') throw new CaseRefusal('ACCESS_DENIED', `signature rejected: ${check.reason}`);
+    if (check.status === 'absent') {
+      if (policy === 'required') throw new CaseRefusal('ACCESS_DENIED', 'this sender must sign caseStatus (XML-DSig), and the request carries no signature');
+      return undefined;
+    }
+    return { signatureXml: check.signatureXml, signedEnvelope: ctx.requestXml };
+  }
+
+  return {
+    async PushCaseStatus(request: PushCaseStatusType, ctx): Promise<PushCaseStatusResponseType> {
+      const cs = request.caseStatus;
+      const sender = String(cs?.senderOrganisation?.organisationNumber ?? '').trim();
+      const subjectId = cs?.subject?.personalIdentityNumber ?? cs?.subject?.coordinationNumber ?? cs?.subject?.organisationNumber;
+      const criteria = (extra: Record<string, unknown> = {}) => ({
+        senderOrganisation: sender,
+        caseId: cs?.caseId,
+        subjectHash: subjectId ? deps.hashIdentifier(subjectId.trim()) : null,
+        consumerCategory: ctx.consumer?.category ?? null,
+        viaRoutingNode: ctx.viaRoutingNode,
+        ...extra,
+      });
+
+      let evidence: Evidence;
+      let content;
+      try {
+        if (ctx.consumer?.category !== 'CASE_SYSTEM') {
+          throw new CaseRefusal('ACCESS_DENIED', `consumer category ${ctx.consumer?.category ?? '(none)'} may not push case status`);
+        }
+        if (!(ctx.consumer.organisations ?? []).includes(sender)) {
+          throw new CaseRefusal('ACCESS_DENIED', 'this consumer may not send case status for that senderOrganisation');
+        }
+        evidence = checkSignature(ctx);
+        content = validateCaseStatus(cs, now());
+      } catch (err) {
+        if (!(err instanceof CaseRefusal)) throw err;
+        await deps.audit.append(
+          auditFromContext(ctx, { action: 'denied', outcome: err.errorCode, criteria: criteria(), recordCount: 0 }),
+        );
+        return { result: refusalResult(ctx.logId, err) };
+      }
+
+      const result: PushResult = await deps.store.push({
+        content,
+        notify: cs.notify !== false,
+        ...(evidence ? { evidence } : {}),
+        audit: (r) =>
+          auditFromContext(ctx, {
+            action: 'write',
+            outcome: r.outcome,
+            criteria: criteria({ revision: r.revision, signed: evidence !== undefined, notified: r.notificationId !== undefined }),
+            recordCount: r.outcome === 'CREATED' || r.outcome === 'UPDATED' ? 1 : 0,
+          }),
+      });
+
+      switch (result.outcome) {
+        case 'CONFLICT':
+          return {
+            revision: result.revision,
+            result: {
+              resultCode: 'ERROR',
+              errorCode: 'CONFLICT',
+              logId: ctx.logId,
+              message: 'a different version of this case with the same caseUpdated is already stored',
+            },
+          };
+        case 'STALE':
+          return {
+            outcome: 'STALE',
+            revision: result.revision,
+            result: { resultCode: 'INFO', logId: ctx.logId, message: 'a newer update of this case is already stored; this one was not applied' },
+          };
+        default:
+          return { outcome: result.outcome, revision: result.revision, result: { resultCode: 'OK', logId: ctx.logId } };
+      }
+    },
+  };
+}

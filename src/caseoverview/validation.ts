@@ -1,0 +1,226 @@
+/**
+ * Business rules of the case hub beyond the XSD (spec §5.4): identity numbers with check digits,
+ * https-only links, lengths (again, since XSD validation can be switched off per contract), and the
+ * time rules. Turns a decoded `caseStatus` into the normalised case that is stored: times in UTC,
+ * texts as given, and the signature/Id/notify envelope details dropped.
+ */
+import organisationsnummerModule from 'organisationsnummer';
+import { Personnummer } from '../licensetopractice/pnr.js';
+import type { CaseStatusType, SubjectType } from '../../contracts/_types/urn_riv_casemanagement_caseoverview_1.js';
+
+/** How far a time may lie in the future (clock skew between sender and hub). */
+export const MAX_FUTURE_MS = 5 * 60 * 1000;
+
+export type ErrorCode = 'VALIDATION_ERROR' | 'ACCESS_DENIED';
+
+/** A request refused with a logical error (normal response, result ERROR). Messages never carry personal data. */
+export class CaseRefusal extends Error {
+  constructor(
+    readonly errorCode: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const invalid = (message: string): never => {
+  throw new CaseRefusal('VALIDATION_ERROR', message);
+};
+
+type OrganisationsnummerClass = { valid(org: string): boolean };
+// CommonJS default export seen through NodeNext typings; resolve both views (as pnr.ts does for personnummer).
+const Organisationsnummer: OrganisationsnummerClass =
+  (organisationsnummerModule as unknown as { default?: OrganisationsnummerClass }).default ??
+  (organisationsnummerModule as unknown as OrganisationsnummerClass);
+
+export type SubjectKind = 'personalIdentityNumber' | 'coordinationNumber' | 'organisationNumber';
+export interface Subject {
+  readonly kind: SubjectKind;
+  readonly id: string;
+}
+
+function validPersonNumber(value: string, coordination: boolean): boolean {
+  if (!/^\d{12}$/.test(value)) return false;
+  try {
+    const p = Personnummer.parse(value, { allowCoordinationNumber: coordination, allowInterimNumber: false });
+    return p.isCoordinationNumber() === coordination;
+  } catch {
+    return false;
+  }
+}
+
+export function validOrganisationNumber(value: string): boolean {
+  return /^\d{10}$/.test(value) && Organisationsnummer.valid(value);
+}
+
+export function validateSubject(subject: SubjectType | undefined): Subject {
+  const given = (['personalIdentityNumber', 'coordinationNumber', 'organisationNumber'] as const).filter(
+    (k) => typeof subject?.[k] === 'string' && subject[k] !== '',
+  );
+  if (given.length !== 1) return invalid('subject must hold exactly one of personalIdentityNumber, coordinationNumber, organisationNumber');
+  const kind = given[0]!;
+  const id = subject![kind]!.trim();
+  const ok =
+    kind === 'organisationNumber' ? validOrganisationNumber(id) : validPersonNumber(id, kind === 'coordinationNumber');
+  if (!ok) invalid(`subject ${kind} is not valid (format or check digit)`);
+  return { kind, id };
+}
+
+const DATE_TIME = /^(-?\d{4,})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/** Offset of Europe/Stockholm from UTC at the given instant, in ms (CET/CEST). */
+function stockholmOffsetMs(utcMs: number): number {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Stockholm',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(utcMs));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+/**
+ * xs:dateTime → epoch ms, or undefined when it is not a real instant. A time without a zone is read as
+ * Swedish local time (Europe/Stockholm): the senders are Swedish agencies, and reading it as UTC would
+ * put every such time one or two hours off (and trip the future-time rule).
+ */
+export function parseDateTime(value: string | undefined): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = DATE_TIME.exec(value.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const fields = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)] as const;
+  const local = Date.UTC(...fields) + Math.round(Number(frac ?? '0') * 1000);
+  const check = new Date(Date.UTC(...fields));
+  if (check.getUTCMonth() !== fields[1] || check.getUTCDate() !== fields[2] || fields[3] > 23 || fields[4] > 59 || fields[5] > 59) return undefined;
+  if (zone === 'Z') return local;
+  if (zone) {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    return local - sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+  }
+  const guess = local - stockholmOffsetMs(local);
+  return local - stockholmOffsetMs(guess);
+}
+
+export const toUtc = (ms: number): string => new Date(ms).toISOString();
+
+/** The stored form of a case: what GetCaseOverview shows, and what the content MAC covers. */
+export interface CaseContent {
+  readonly caseId: string;
+  readonly registryNumber?: string;
+  readonly subject: Subject;
+  readonly senderOrganisation: { readonly organisationNumber: string; readonly name: string };
+  readonly title: string;
+  readonly category?: string;
+  readonly status: CaseStatusType['status'];
+  readonly sourceStatusText?: string;
+  readonly statusDate: string;
+  readonly caseCreated: string;
+  readonly caseUpdated: string;
+  readonly processingTimeForecast?: { readonly value: number; readonly unit: 'DAYS' | 'WEEKS' | 'MONTHS' };
+  readonly caseLink?: string;
+  readonly plannedEvent?: { readonly text: string; readonly time: string };
+  readonly paymentStatus?: string;
+  readonly caseOfficer?: string;
+  readonly freeText?: string;
+  readonly additionalInformation?: ReadonlyArray<{ readonly title: string; readonly value: string }>;
+}
+
+function text(value: string | undefined, field: string, max: number, required: true): string;
+function text(value: string | undefined, field: string, max: number, required?: false): string | undefined;
+function text(value: string | undefined, field: string, max: number, required = false): string | undefined {
+  if (value === undefined || value === null) {
+    if (required) invalid(`${field} is required`);
+    return undefined;
+  }
+  const s = String(value);
+  if (s.trim().length === 0) return required ? invalid(`${field} must not be empty`) : undefined;
+  if ([...s].length > max) invalid(`${field} is longer than ${max} characters`);
+  return s;
+}
+
+function time(value: string | undefined, field: string): number {
+  return parseDateTime(value) ?? invalid(`${field} is not a valid dateTime`);
+}
+
+const STATUSES = new Set(['RECEIVED', 'IN_PROGRESS', 'ACTION_REQUIRED', 'CLOSED']);
+const UNITS = new Set(['DAYS', 'WEEKS', 'MONTHS']);
+
+export function validateCaseLink(link: string | undefined): string | undefined {
+  const value = text(link, 'caseLink', 2000)?.trim();
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return invalid('caseLink is not an absolute URL');
+  }
+  if (url.protocol !== 'https:' || url.hostname === '') invalid('caseLink must be an https URL');
+  if (url.username || url.password) invalid('caseLink must not carry credentials');
+  return value;
+}
+
+/** Validates a pushed caseStatus against the rules beyond the XSD, at server time `now`. */
+export function validateCaseStatus(cs: CaseStatusType, now: number): CaseContent {
+  const caseId = text(cs.caseId, 'caseId', 64, true);
+  const subject = validateSubject(cs.subject);
+  const orgNumber = String(cs.senderOrganisation?.organisationNumber ?? '').trim();
+  if (!validOrganisationNumber(orgNumber)) invalid('senderOrganisation.organisationNumber is not a valid organisation number');
+  if (!STATUSES.has(cs.status)) invalid('status is not one of RECEIVED, IN_PROGRESS, ACTION_REQUIRED, CLOSED');
+
+  const created = time(cs.caseCreated, 'caseCreated');
+  const updated = time(cs.caseUpdated, 'caseUpdated');
+  const statusDate = time(cs.statusDate, 'statusDate');
+  if (updated < created) invalid('caseUpdated is earlier than caseCreated');
+  if (statusDate < created) invalid('statusDate is earlier than caseCreated');
+  for (const [field, t] of [['caseCreated', created], ['caseUpdated', updated], ['statusDate', statusDate]] as const) {
+    if (t > now + MAX_FUTURE_MS) invalid(`${field} is more than 5 minutes in the future`);
+  }
+
+  const forecast = cs.processingTimeForecast;
+  if (forecast && (!Number.isInteger(forecast.value) || forecast.value < 1 || !UNITS.has(forecast.unit))) {
+    invalid('processingTimeForecast needs a positive integer value and a unit of DAYS, WEEKS or MONTHS');
+  }
+  const additional = cs.additionalInformation ?? [];
+  if (additional.length > 20) invalid('at most 20 additionalInformation entries');
+
+  return {
+    caseId,
+    registryNumber: text(cs.registryNumber, 'registryNumber', 64),
+    subject,
+    senderOrganisation: { organisationNumber: orgNumber, name: text(cs.senderOrganisation.name, 'senderOrganisation.name', 200, true) },
+    title: text(cs.title, 'title', 200, true),
+    category: text(cs.category, 'category', 200),
+    status: cs.status,
+    sourceStatusText: text(cs.sourceStatusText, 'sourceStatusText', 200),
+    statusDate: toUtc(statusDate),
+    caseCreated: toUtc(created),
+    caseUpdated: toUtc(updated),
+    processingTimeForecast: forecast ? { value: forecast.value, unit: forecast.unit } : undefined,
+    caseLink: validateCaseLink(cs.caseLink),
+    // A planned event is by nature in the future; only its syntax is checked.
+    plannedEvent: cs.plannedEvent
+      ? { text: text(cs.plannedEvent.text, 'plannedEvent.text', 200, true), time: toUtc(time(cs.plannedEvent.time, 'plannedEvent.time')) }
+      : undefined,
+    paymentStatus: text(cs.paymentStatus, 'paymentStatus', 200),
+    caseOfficer: text(cs.caseOfficer, 'caseOfficer', 200),
+    freeText: text(cs.freeText, 'freeText', 2000),
+    additionalInformation: additional.length
+      ? additional.map((a, i) => ({
+          title: text(a.title, `additionalInformation[${i}].title`, 200, true),
+          value: text(a.value, `additionalInformation[${i}].value`, 2000, true),
+        }))
+      : undefined,
+  };
+}
+
+/** The `result` of a refused call (both case-hub contracts share ResultType). */
+export function refusalResult(logId: string, refusal: CaseRefusal): { resultCode: 'ERROR'; errorCode: ErrorCode; logId: string; message: string } {
+  return { resultCode: 'ERROR', errorCode: refusal.errorCode, logId, message: refusal.message };
+}
