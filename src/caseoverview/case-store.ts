@@ -407,17 +407,28 @@ export class CaseStore {
     });
   }
 
-  /** Marks a claimed notification delivered; false when the claim was lost (lease expired and re-claimed). */
-  async markDelivered(n: ClaimedNotification): Promise<boolean> {
-    const changed = await this.db.transaction((m) =>
-      m.query(
-        this.sql(
-          `UPDATE ${CASE_TABLES.outbox} SET delivered_at = ?, claimed_until = NULL, claim_token = NULL WHERE id = ? AND claim_token = ? RETURNING id`,
-        ),
-        [new Date().toISOString(), n.id, n.token],
-      ),
-    );
-    return (changed as unknown[]).length > 0;
+  /**
+   * Marks claimed notifications delivered, all in one transaction (one commit per dispatcher round, not
+   * one per notification, so delivery does not compete with pushes for the write lock). Returns the ids
+   * whose claim still held; a missing id means the lease lapsed and the row was re-claimed.
+   */
+  async markDelivered(delivered: readonly ClaimedNotification[]): Promise<Set<number>> {
+    if (delivered.length === 0) return new Set();
+    const at = new Date().toISOString();
+    const rows = await this.db.transaction(async (m) => {
+      const marked: Array<{ id: number }> = [];
+      for (const n of delivered) {
+        const changed: Array<{ id: number }> = await m.query(
+          this.sql(
+            `UPDATE ${CASE_TABLES.outbox} SET delivered_at = ?, claimed_until = NULL, claim_token = NULL WHERE id = ? AND claim_token = ? RETURNING id`,
+          ),
+          [at, n.id, n.token],
+        );
+        marked.push(...changed);
+      }
+      return marked;
+    });
+    return new Set(rows.map((r) => Number(r.id)));
   }
 
   /** Releases a claim after a failed delivery, to be retried at `nextAttempt`. `error` must hold no personal data. */

@@ -144,22 +144,33 @@ export class OutboxDispatcher {
 
   /** Delivers everything due now; returns how many were delivered (tests and tools). */
   async runOnce(): Promise<number> {
-    const claimed = await this.store.claimDue(this.batchSize, this.leaseMs);
-    const done = await Promise.all(claimed.map((n) => this.deliverOne(n)));
-    return done.filter(Boolean).length;
+    return (await this.round()).delivered;
   }
 
   private async loop(): Promise<void> {
     try {
       for (;;) {
         if (this.stopped) return;
-        const claimed = await this.store.claimDue(this.batchSize, this.leaseMs);
-        await Promise.all(claimed.map((n) => this.deliverOne(n)));
-        if (claimed.length < this.batchSize) return;
+        const { claimed } = await this.round();
+        if (claimed < this.batchSize) return;
       }
     } catch (err) {
       this.logger.warn({ err: describe(err) }, 'case outbox: round failed; retrying later');
     }
+  }
+
+  /** One round: claim due rows, deliver them concurrently, record the successes in one transaction. */
+  private async round(): Promise<{ claimed: number; delivered: number }> {
+    const claimed = await this.store.claimDue(this.batchSize, this.leaseMs);
+    const outcomes = await Promise.all(claimed.map((n) => this.deliverOne(n)));
+    const delivered = claimed.filter((_, i) => outcomes[i]);
+    const marked = await this.store.markDelivered(delivered).catch(() => new Set<number>());
+    for (const n of delivered) {
+      if (!marked.has(n.id)) {
+        this.logger.warn({ notificationId: n.payload.notificationId }, 'case notification delivered but its claim had lapsed; it may be delivered again');
+      }
+    }
+    return { claimed: claimed.length, delivered: delivered.length };
   }
 
   private async deliverOne(n: ClaimedNotification): Promise<boolean> {
@@ -174,8 +185,6 @@ export class OutboxDispatcher {
       await this.store.markFailed(n, next, reason).catch(() => undefined); // if this fails too, the lease expiry brings the row back
       return false;
     }
-    const marked = await this.store.markDelivered(n).catch(() => false);
-    if (!marked) this.logger.warn({ notificationId: n.payload.notificationId }, 'case notification delivered but its claim had lapsed; it may be delivered again');
     return true;
   }
 }
