@@ -107,6 +107,7 @@ export function createRequestHandler(deps: LifecycleDeps): (req: IncomingMessage
     let op: BoundOperation | undefined;
     let faultCode: FaultCode | undefined;
     let resultCode: string | undefined;
+    let errorCode: string | undefined;
     let peer: string | undefined;
     try {
       // ---- body: streamed, bounded in size and time
@@ -186,7 +187,7 @@ export function createRequestHandler(deps: LifecycleDeps): (req: IncomingMessage
       // ---- encode and answer
       const xml =
         ENVELOPE_OPEN + service.codec.encodeElement(op.meta.response.element, op.meta.response.type, response) + ENVELOPE_CLOSE;
-      resultCode = resultCodeOf(response);
+      ({ resultCode, errorCode } = resultOf(response));
       if (!res.destroyed) {
         if (deps.closing()) res.setHeader('Connection', 'close');
         res.writeHead(200, { 'Content-Type': XML_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(xml) });
@@ -224,6 +225,7 @@ export function createRequestHandler(deps: LifecycleDeps): (req: IncomingMessage
           outcome,
           faultCode,
           resultCode,
+          errorCode,
           durationMs,
         },
         'soap request',
@@ -380,10 +382,14 @@ function decodeHeaders(service: BoundService, op: BoundOperation, headers: reado
   return out;
 }
 
-function resultCodeOf(response: unknown): string | undefined {
-  if (typeof response !== 'object' || response === null) return undefined;
-  const result = (response as { result?: { resultCode?: unknown } }).result;
-  return typeof result?.resultCode === 'string' ? result.resultCode : undefined;
+/** The RIVTA result of a response (resultCode, and errorCode when it is an ERROR), for the log line and metrics. */
+function resultOf(response: unknown): { resultCode?: string; errorCode?: string } {
+  if (typeof response !== 'object' || response === null) return {};
+  const result = (response as { result?: { resultCode?: unknown; errorCode?: unknown } }).result;
+  return {
+    resultCode: typeof result?.resultCode === 'string' ? result.resultCode : undefined,
+    errorCode: typeof result?.errorCode === 'string' ? result.errorCode : undefined,
+  };
 }
 
 /** The RequestContext handed to handlers (plus the decoded SOAP headers); the child logger is made on first use. */
