@@ -95,7 +95,12 @@ export function benchOperations(options: RequestOptions): BenchOperation[] {
   // ICD-10 codes are accepted in several spellings (F32.1, f321); vary them as real callers do
   const spell = (c: string) => (random() < 0.2 ? c.replace('.', '').toLowerCase() : c);
   const prefixes = [...new Set(SURNAMES_HEAD.map(([n]) => n.slice(0, 3 + Math.floor(n.length % 3))))];
-  const subjects = Array.from({ length: SUBJECT_POOL }, (_, i) => generatePerson(DEMO_SEED, i * 7 + 3).identityNumber);
+  // about 2 % of generated persons have a coordination number, which goes in its own subject element
+  const subjects = Array.from({ length: SUBJECT_POOL }, (_, i) => {
+    const person = generatePerson(DEMO_SEED, i * 7 + 3);
+    const element = person.coordination ? 'coordinationNumber' : 'personalIdentityNumber';
+    return `<core:${element}>${person.identityNumber}</core:${element}>`;
+  });
   let caseCounter = 0;
 
   const op = (name: OperationName, role: string, next: () => string): BenchOperation => ({
@@ -139,7 +144,7 @@ export function benchOperations(options: RequestOptions): BenchOperation[] {
         'PushCaseStatus',
         `<tjsr:PushCaseStatus><tjsr:caseStatus>` +
           `<core:caseId>bench-${options.runId}-${n}</core:caseId>` +
-          `<core:subject><core:personalIdentityNumber>${subjects[n % SUBJECT_POOL]}</core:personalIdentityNumber></core:subject>` +
+          `<core:subject>${subjects[n % SUBJECT_POOL]}</core:subject>` +
           `<core:senderOrganisation><core:organisationNumber>5599999991</core:organisationNumber><core:name>Testkommunen</core:name></core:senderOrganisation>` +
           `<core:title>Ansökan ${n}: ${pick(['bygglov', 'färdtjänst', 'bostadsanpassning', 'parkeringstillstånd'])}</core:title>` +
           `<core:status>${status}</core:status>` +
@@ -152,7 +157,7 @@ export function benchOperations(options: RequestOptions): BenchOperation[] {
     op('GetCaseOverview', 'case-view', () =>
       envelope(
         'GetCaseOverview',
-        `<tjsr:GetCaseOverview><tjsr:subject><core:personalIdentityNumber>${pick(subjects)}</core:personalIdentityNumber></tjsr:subject></tjsr:GetCaseOverview>`,
+        `<tjsr:GetCaseOverview><tjsr:subject>${pick(subjects)}</tjsr:subject></tjsr:GetCaseOverview>`,
         CASE_NS,
       ),
     ),

@@ -53,7 +53,26 @@ const EXT = path.extname(fileURLToPath(import.meta.url));
 const DEMO_REGISTER = 5000;
 const ALL_OPERATIONS: readonly OperationName[] = ['GetDiagnosis', 'GetDecisionSupport', 'SearchPersonnel', 'PushCaseStatus', 'GetCaseOverview'];
 
+const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--warmup S] [--workers N|auto] [--connections 1,16,64]
+       [--register N] [--operations ${ALL_OPERATIONS.join(',')}] [--no-peer] [--profile] [--out DIR] [--producer main.js]`;
+const FLAGS = new Set(['--quick', '--profile', '--no-peer']);
+const VALUED = new Set(['--duration', '--warmup', '--workers', '--connections', '--register', '--operations', '--out', '--producer']);
+
 function parseArgs(argv: string[]): Options {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE + '\n');
+    process.exit(0);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (FLAGS.has(a)) continue;
+    if (VALUED.has(a)) {
+      i++;
+      continue;
+    }
+    if (VALUED.has(a.split('=')[0]!)) continue;
+    throw new Error(`unknown argument ${a}\n${USAGE}`);
+  }
   const get = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
     if (i >= 0) return argv[i + 1];
