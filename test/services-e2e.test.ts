@@ -3,8 +3,6 @@
  * over real mutual TLS, raw SOAP envelopes built from the contract samples, and python zeep as an
  * independent strict client. Every response is checked against our own XSDs.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { promisify } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -18,6 +16,7 @@ import type { ContractDefinition } from '../contracts/rivta.js';
 import { endpointPath } from '../src/soap/service.js';
 import { validateResponse } from '../src/soap/validator.js';
 import { findProjectRoot } from '../src/project-root.js';
+import { runPython, zeepAvailable, zeepPrelude } from './helpers/zeep.js';
 import { startTestApp, type SoapReply, type TestApp } from './helpers/app-fixture.js';
 
 const root = findProjectRoot();
@@ -162,22 +161,12 @@ describe('FMB and personnel services end to end', () => {
   });
 
   it('zeep loads every WSDL by URL and calls each service with typed arguments', async (tc) => {
-    const python = '/usr/bin/python3';
-    if (!fs.existsSync(python) || spawnSync(python, ['-c', 'import zeep']).status !== 0) {
-      assert.notEqual(process.env.CI, 'true', 'python3-zeep is required under CI=true');
+    if (!zeepAvailable()) {
       tc.skip('python3-zeep is not installed');
       return;
     }
-    const c = t.certsDir;
     const url = (contract: ContractDefinition) => `https://localhost:${t.port}${endpointPath(contract)}?wsdl`;
-    const script = `
-import json, requests, zeep
-def client(url, role):
-    s = requests.Session(); s.trust_env = False; s.verify = "${c}/ca.crt"
-    s.cert = ("${c}/" + role + ".crt", "${c}/" + role + ".key")
-    return zeep.Client(url, transport=zeep.Transport(session=s))
-H = {"LogicalAddress": "TEST-PRODUCER"}
-out = {}
+    const script = `${zeepPrelude(t.certsDir)}out = {}
 r = client("${url(getDiagnosisContract)}", "journal-system").service.GetDiagnosis(diagnosisCode=[{"code": "M54.5"}], _soapheaders=H)
 out["diagnosis"] = [r.result.resultCode, r.diagnosis[0].code, r.diagnosis[0].requestedCode, r.versionInfo.version]
 r = client("${url(getDecisionSupportContract)}", "journal-system").service.GetDecisionSupport(diagnosisCode=[{"code": "F32.1"}], _soapheaders=H)
@@ -187,9 +176,8 @@ r = client("${url(searchPersonnelContract)}", "supervisor").service.SearchPerson
 out["personnel"] = [r.result.resultCode, len(r.person), r.truncated, r.totalCount >= len(r.person)]
 print(json.dumps(out))
 `;
-    // Asynchronously: the producer runs in this process and must keep serving.
-    const run = await promisify(execFile)(python, ['-c', script], { encoding: 'utf8', timeout: 60_000 });
-    const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, unknown[]>;
+    const stdout = await runPython(script);
+    const out = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown[]>;
     assert.deepEqual(out.diagnosis, ['OK', 'M54', 'M54.5', out.diagnosis![3]]);
     assert.match(String(out.diagnosis![3]), /^\d+$/);
     assert.deepEqual(out.support, ['OK', 'FMB-F32-1', true]);

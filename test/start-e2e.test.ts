@@ -3,7 +3,7 @@
  * PRODUCER_* variables, on fresh directories. Checks the start banner, readiness, a zeep client loading
  * the WSDL by URL over mutual TLS, metrics, and a clean exit on SIGTERM.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -12,6 +12,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { findProjectRoot } from '../src/project-root.js';
 import { freePort, waitReady } from './helpers/spawned-producer.js';
+import { runPython, zeepAvailable, zeepPrelude } from './helpers/zeep.js';
 
 const root = findProjectRoot();
 
@@ -40,23 +41,16 @@ test('npm start: banner, readiness, zeep by URL, metrics, graceful SIGTERM', { t
     assert.ok(fs.existsSync(path.join(dir, 'certs', f)), f);
   }
 
-  const python = '/usr/bin/python3';
-  const zeep = fs.existsSync(python) && spawnSync(python, ['-c', 'import zeep']).status === 0;
-  if (!zeep) {
-    assert.notEqual(process.env.CI, 'true', 'python3-zeep is required under CI=true');
+  if (!zeepAvailable()) {
     t.diagnostic('python3-zeep missing: zeep part skipped');
   } else {
-    const certs = path.join(dir, 'certs');
-    const script = `
-import sys, requests, zeep
-s = requests.Session(); s.trust_env = False; s.verify = "${certs}/ca.crt"
-s.cert = ("${certs}/journal-system.crt", "${certs}/journal-system.key")
+    const script = `${zeepPrelude(path.join(dir, 'certs'), 'SE2321000016-TEST')}
 base = "https://localhost:${port}"
-ping = zeep.Client(base + "/itintegration/monitoring/PingForConfiguration/1/rivtabp21?wsdl", transport=zeep.Transport(session=s))
+ping = client(base + "/itintegration/monitoring/PingForConfiguration/1/rivtabp21?wsdl", "journal-system")
 r = ping.service.PingForConfiguration(serviceContractNamespace="urn:riv:itintegration:monitoring:PingForConfigurationResponder:1",
-    logicalAddress="SE2321000016-TEST", _soapheaders={"LogicalAddress": "SE2321000016-TEST"})
+    logicalAddress="SE2321000016-TEST", _soapheaders=H)
 print("PING", r.version, len(r.pingDateTime))
-dx = zeep.Client(base + "/processmanagement/decisionsupport/insurancemedicine/GetDiagnosis/1/rivtabp21?wsdl", transport=zeep.Transport(session=s))
+dx = client(base + "/processmanagement/decisionsupport/insurancemedicine/GetDiagnosis/1/rivtabp21?wsdl", "journal-system")
 r = dx.service.GetDiagnosis(diagnosisCode=[{"code": "F32.1"}], _soapheaders={"LogicalAddress": "TEST-PRODUCER"})
 print("DIAG", r.result.resultCode, r.diagnosis[0].code, r.diagnosis[0].requestedCode)
 try:
@@ -64,11 +58,10 @@ try:
 except zeep.exceptions.Fault as f:
     print("FAULT", f.message.split(" ")[0])
 `;
-    const out = spawnSync(python, ['-c', script], { encoding: 'utf8', timeout: 60_000 });
-    assert.equal(out.status, 0, out.stderr);
-    assert.match(out.stdout, /PING 0\.1\.0 14/);
-    assert.match(out.stdout, /DIAG OK F32 F32\.1/);
-    assert.match(out.stdout, /FAULT RP004/);
+    const zeepOut = await runPython(script);
+    assert.match(zeepOut, /PING 0\.1\.0 14/);
+    assert.match(zeepOut, /DIAG OK F32 F32\.1/);
+    assert.match(zeepOut, /FAULT RP004/);
   }
 
   const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
