@@ -29,6 +29,8 @@ export interface ReportContext {
   readonly wallSeconds: number;
   readonly cpuModel: string;
   readonly profile?: ProfileSummary | undefined;
+  /** The results.json this run replaces (same --out), for the before/after table. */
+  readonly previous?: BenchResults | undefined;
 }
 
 export interface TargetVerdict {
@@ -118,6 +120,7 @@ export function renderMarkdown(r: BenchResults, ctx: ReportContext): string {
   for (const t of judgeTargets(r, ctx)) {
     lines.push(`| ${t.target} | ${t.measured} | ${t.met === undefined ? 'not measured' : t.met ? 'met' : '**not met**'} |`);
   }
+  if (ctx.previous) lines.push('', ...beforeAfter(ctx.previous, r));
   if (ctx.profile && ctx.profile.functions.length > 0) {
     lines.push('', '## Producer CPU profile (`--profile`: self time over the whole run, start-up included)', '');
     lines.push('By module:', '', '| module | self ms | share |', '|---|---:|---:|');
@@ -126,6 +129,40 @@ export function renderMarkdown(r: BenchResults, ctx: ReportContext): string {
     for (const e of ctx.profile.functions) lines.push(`| \`${e.fn}\` | ${e.where} | ${e.selfMs} | ${pct(e.share)} |`);
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * This run against the results.json it replaces: how a change moved the numbers ("record before and
+ * after"). The baseline rows show how much of a difference is the machine rather than the producer.
+ */
+function beforeAfter(before: BenchResults, after: BenchResults): string[] {
+  const lines = [
+    '## Before and after (the previous results.json in the same directory, then this run)',
+    '',
+    '| operation | connections | req/s before | req/s after | change | p99 ms before | p99 ms after |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  const row = (name: string, c: number, b: { rps: number; p99_ms: number }, a: { rps: number; p99_ms: number }) =>
+    `| ${name} | ${c} | ${b.rps} | ${a.rps} | ${b.rps > 0 ? `${a.rps >= b.rps ? '+' : ''}${(((a.rps - b.rps) / b.rps) * 100).toFixed(0)} %` : '–'} | ${b.p99_ms.toFixed(2)} | ${a.p99_ms.toFixed(2)} |`;
+  for (const a of after.baseline) {
+    const b = before.baseline.find((x) => x.connections === a.connections);
+    if (b) lines.push(row('(baseline)', a.connections, b, a));
+  }
+  for (const a of after.operations) {
+    const b = before.operations.find((x) => x.name === a.name && x.connections === a.connections);
+    if (b) lines.push(row(a.name, a.connections, b, a));
+  }
+  return lines;
+}
+
+/** A previous results.json, if the file exists and has the fixed shape; anything else is ignored. */
+export function readPreviousResults(file: string, read: (f: string) => string): BenchResults | undefined {
+  try {
+    const r = JSON.parse(read(file)) as BenchResults;
+    return Array.isArray(r.baseline) && Array.isArray(r.operations) ? r : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function pct(f: number): string {

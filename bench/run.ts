@@ -30,7 +30,7 @@ import { openDatabase } from '../src/storage/database.js';
 import { runPoint, type ClientTls, type LoadResult } from './load.js';
 import { benchOperations, endpointPath, POOL_SIZE, type BenchOperation, type OperationName } from './requests.js';
 import { summariseProfiles, type ProfileSummary } from './profile.js';
-import { renderMarkdown, type BenchResults } from './report.js';
+import { readPreviousResults, renderMarkdown, type BenchResults } from './report.js';
 
 interface Options {
   duration: number;
@@ -368,6 +368,7 @@ async function main(): Promise<void> {
     if (opts.profile) profile = summariseProfiles(profileDir, 25);
 
     fs.mkdirSync(opts.out, { recursive: true });
+    const previous = readPreviousResults(path.join(opts.out, 'results.json'), (f) => fs.readFileSync(f, 'utf8'));
     fs.writeFileSync(path.join(opts.out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
     const md = renderMarkdown(results, {
       durationSeconds: opts.duration,
@@ -376,6 +377,7 @@ async function main(): Promise<void> {
       wallSeconds: Math.round((Date.now() - started) / 1000),
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
       profile,
+      previous,
     });
     fs.writeFileSync(path.join(opts.out, 'results.md'), md);
     log(`wrote ${path.join(opts.out, 'results.json')} and results.md in ${Math.round((Date.now() - started) / 1000)} s`);
