@@ -43,6 +43,14 @@ forEachEngine('database', (engine) => {
     await db.close();
     assert.equal(await db.ping(), false);
   });
+  it('SQLite: WAL with synchronous=FULL (durable acknowledgements), memory-mapped reads', { skip: engine.engine !== 'sqlite' }, async () => {
+    const { db } = await engine.open();
+    const pragma = async (name: string) => Object.values((await db.read((m) => m.query(`PRAGMA ${name}`)))[0] as object)[0];
+    assert.equal(await pragma('journal_mode'), 'wal');
+    assert.equal(await pragma('synchronous'), 2); // FULL
+    assert.ok(Number(await pragma('mmap_size')) > 0);
+    assert.ok(Number(await pragma('cache_size')) <= -32 * 1024);
+  });
   it('serialises concurrent write transactions and nested reads reuse the transaction', async () => {
     const { db } = await engine.open();
     await db.transaction((m) => m.query("UPDATE fmb_data_set SET source = 'a' WHERE id = 1"));

@@ -77,7 +77,12 @@ const SQLITE_FILE = 'producer.sqlite';
 /** Key of the session advisory lock that serialises migrations between instances on one PostgreSQL. */
 const MIGRATION_LOCK_KEY = 7_374_201;
 
-export function engineOf(config: DatabaseConfig): Engine {
+export /** Upper bound of the memory map (address space, not resident memory); larger files map their first part. */
+const SQLITE_MMAP_BYTES = 1024 * 1024 * 1024;
+/** Page cache per connection, in KiB (SQLite's default is 2 MiB). */
+const SQLITE_CACHE_KIB = 32 * 1024;
+
+function engineOf(config: DatabaseConfig): Engine {
   const url = config.databaseUrl;
   if (url === undefined || url === '') return 'sqlite';
   if (/^postgres(?:ql)?:\/\//i.test(url)) return 'postgres';
@@ -124,6 +129,11 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
         raw.pragma('synchronous = FULL'); // an acknowledged commit survives power loss (spec §5.4)
         raw.pragma(`busy_timeout = ${busy}`);
         raw.pragma('foreign_keys = ON');
+        // Reads through memory-mapped pages instead of a pread() per page-cache miss, and a larger page
+        // cache: on the 500k register, about 25 % less time in SearchPersonnel's statements (measured,
+        // docs/performance.md). Writes still go through the WAL, so durability is unchanged.
+        raw.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
+        raw.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
       },
     };
   } else {
