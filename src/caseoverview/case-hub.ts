@@ -38,7 +38,7 @@ export function createCaseHub(
 ): CaseHub {
   const keys = new CaseKeyRing(config.keysFile);
   let dispatcher: OutboxDispatcher | undefined;
-  const store = new CaseStore(db, keys, audit, { onNotificationQueued: () => dispatcher?.wake() });
+  const store = new CaseStore(db, keys, audit, { onNotificationQueued: () => dispatcher?.wakeSoon() });
   dispatcher = new OutboxDispatcher(store, options.notifier ?? createNotifier(config, logger), logger, options.dispatcher);
   dispatcher.start();
   const d = dispatcher;

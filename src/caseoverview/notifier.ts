@@ -65,6 +65,12 @@ export function createNotifier(config: Pick<Config, 'notifier'>, logger: Logger)
 export interface DispatcherOptions {
   /** How often to look for due rows when not woken (default 1000 ms). */
   readonly pollMs?: number;
+  /**
+   * How long a push's wake-up waits before the round starts (default 50 ms). Under load, one round
+   * then covers the notifications of many push batches (two write transactions per round), instead
+   * of a claim and a completion transaction after every batch competing with pushes for the writer.
+   */
+  readonly wakeDelayMs?: number;
   /** Rows claimed per round (default 50). */
   readonly batchSize?: number;
   /** How long a claim lasts before another instance may take the row (default 60 s; well above the webhook timeout). */
@@ -88,6 +94,8 @@ export class OutboxDispatcher {
   private stopped = true;
   private again = false;
   private readonly pollMs: number;
+  private readonly wakeDelayMs: number;
+  private wakeTimer: NodeJS.Timeout | undefined;
   private readonly batchSize: number;
   private readonly leaseMs: number;
   private readonly backoffBaseMs: number;
@@ -100,6 +108,7 @@ export class OutboxDispatcher {
     options: DispatcherOptions = {},
   ) {
     this.pollMs = options.pollMs ?? 1000;
+    this.wakeDelayMs = options.wakeDelayMs ?? 50;
     this.batchSize = options.batchSize ?? 50;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.backoffBaseMs = options.backoffBaseMs ?? 500;
@@ -112,7 +121,17 @@ export class OutboxDispatcher {
     this.wake();
   }
 
-  /** Runs a round soon (after a push queued a notification). */
+  /** After a push queued a notification: a round within wakeDelayMs, shared by every push until then. */
+  wakeSoon(): void {
+    if (this.stopped || this.wakeTimer) return;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.wake();
+    }, this.wakeDelayMs);
+    this.wakeTimer.unref();
+  }
+
+  /** Runs a round now, or right after the one in progress. */
   wake(): void {
     if (this.stopped) return;
     if (this.running) {
@@ -138,7 +157,9 @@ export class OutboxDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.timer = undefined;
+    this.wakeTimer = undefined;
     await this.running;
   }
 
