@@ -3,7 +3,6 @@
  * PRODUCER_* variables, on fresh directories. Checks the start banner, readiness, a zeep client loading
  * the WSDL by URL over mutual TLS, metrics, and a clean exit on SIGTERM.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -11,7 +10,7 @@ import path from 'node:path';
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { findProjectRoot } from '../src/project-root.js';
-import { freePort, waitReady } from './helpers/spawned-producer.js';
+import { freePort, startBuiltProducer } from './helpers/spawned-producer.js';
 import { runPython, zeepAvailable, zeepPrelude } from './helpers/zeep.js';
 
 const root = findProjectRoot();
@@ -29,14 +28,9 @@ test('npm start: banner, readiness, zeep by URL, metrics, graceful SIGTERM', { t
     PRODUCER_LOGICAL_ADDRESSES: 'SE2321000016-TEST,TEST-PRODUCER',
   };
   delete env.DATABASE_URL;
-  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  t.after(() => child.exitCode === null && child.kill('SIGKILL'));
-
-  await waitReady(`http://127.0.0.1:${adminPort}/health/ready`, child, 120_000);
-  assert.match(stdout, new RegExp(`https://localhost:${port}/processmanagement/decisionsupport/insurancemedicine/GetDiagnosis/1/rivtabp21\\?wsdl`));
-  assert.match(stdout, /journal-system|<role>/);
+  const { child, stdout } = await startBuiltProducer(t, env, dir, adminPort);
+  assert.match(stdout(), new RegExp(`https://localhost:${port}/processmanagement/decisionsupport/insurancemedicine/GetDiagnosis/1/rivtabp21\\?wsdl`));
+  assert.match(stdout(), /journal-system|<role>/);
   for (const f of ['ca.crt', 'ca.crl', 'server.key', 'journal-system.p12', 'untrusted-ca.crt']) {
     assert.ok(fs.existsSync(path.join(dir, 'certs', f)), f);
   }
@@ -85,12 +79,8 @@ test('npm start with PRODUCER_WORKERS=2: both workers serve, the primary aggrega
     PRODUCER_CERTS_DIR: path.join(dir, 'certs'),
   };
   delete env.DATABASE_URL;
-  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  t.after(() => child.exitCode === null && child.kill('SIGKILL'));
-  await waitReady(`http://127.0.0.1:${adminPort}/health/ready`, child, 120_000);
-  assert.match(stdout, /listening with 2 workers/);
+  const { child, stdout } = await startBuiltProducer(t, env, dir, adminPort);
+  assert.match(stdout(), /listening with 2 workers/);
 
   const certs = path.join(dir, 'certs');
   const agent = new https.Agent({

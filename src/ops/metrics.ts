@@ -3,15 +3,7 @@
  * primary aggregates the workers' registries (prom-client's AggregatorRegistry).
  */
 import client from 'prom-client';
-
-export interface RequestOutcome {
-  readonly contract: string;
-  /** 'ok' for a SOAP response (any resultCode), 'fault' for a SOAP fault, 'other' for WSDL/XSD/404 traffic. */
-  readonly outcome: 'ok' | 'fault' | 'other';
-  readonly faultCode?: string | undefined;
-  readonly resultCode?: string | undefined;
-  readonly durationMs: number;
-}
+import type { RequestOutcome } from '../transport/handle-request.js';
 
 export class Metrics {
   readonly registry = new client.Registry();

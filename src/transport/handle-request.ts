@@ -40,6 +40,7 @@ export const LOGICAL_ADDRESS_QNAME = '{urn:riv:itintegration:registry:1}LogicalA
 /** What the lifecycle reports for every request (the shape src/ops/metrics.ts records). */
 export interface RequestOutcome {
   readonly contract: string;
+  /** 'ok' for a SOAP response (any resultCode), 'fault' for a SOAP fault, 'other' for WSDL/XSD/404 traffic. */
   readonly outcome: 'ok' | 'fault' | 'other';
   readonly faultCode?: string | undefined;
   readonly resultCode?: string | undefined;
