@@ -1,7 +1,8 @@
 /**
  * `npm start`: one process by default; PRODUCER_WORKERS=N (or auto) runs a cluster whose primary
  * prepares storage once, forks the workers that serve HTTPS, and serves the admin port itself.
- * SIGTERM/SIGINT: graceful shutdown. SIGHUP: reload TAK and the consumer registry.
+ * SIGTERM/SIGINT: graceful shutdown. SIGHUP (or POST /admin/reload): re-read the configuration and apply
+ * TAK, the consumer registry and the TLS files (a new CRL) without a restart.
  */
 import cluster from 'node:cluster';
 import path from 'node:path';
@@ -13,6 +14,27 @@ import { adminUrl, startAdminServer } from './ops/admin.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
+
+/** Re-reads the configuration into a running application; a bad file is logged and the old state kept. */
+function reload(app: Application): void {
+  try {
+    app.producer.reload(loadConfig());
+    logger.info('reloaded TAK, the consumer registry and the TLS files');
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'reload failed; the previous configuration stays in force');
+    throw err;
+  }
+}
+
+function reloadOnSighup(app: Application): void {
+  process.on('SIGHUP', () => {
+    try {
+      reload(app);
+    } catch {
+      // logged by reload(); the process keeps serving with the previous configuration
+    }
+  });
+}
 
 function printBanner(cfg: Config, app: Application, admin: string): void {
   const lines = [
@@ -31,13 +53,10 @@ async function runSingle(): Promise<void> {
   const admin = await startAdminServer(config.adminHost, config.adminPort, {
     readiness: () => app.ready(),
     metrics: async () => ({ contentType: app.metrics.registry.contentType, body: await app.metrics.registry.metrics() }),
-    reload: async () => app.producer.tak.reload(loadConfig()),
+    reload: async () => reload(app),
   });
   printBanner(config, app, adminUrl(admin));
-  process.on('SIGHUP', () => {
-    app.producer.tak.reload(loadConfig());
-    logger.info('reloaded TAK and consumer registry');
-  });
+  reloadOnSighup(app);
   const stop = async () => {
     logger.info('shutting down');
     admin.close();
@@ -110,7 +129,7 @@ async function runWorker(): Promise<void> {
     '',
   ].join('\n');
   process.send?.({ type: 'ready', banner });
-  process.on('SIGHUP', () => app.producer.tak.reload(loadConfig()));
+  reloadOnSighup(app);
   process.once('SIGTERM', () => void app.close().then(() => db.close()).then(() => process.exit(0)));
   process.once('SIGINT', () => undefined); // the primary coordinates shutdown
 }

@@ -6,7 +6,7 @@
  *   const server = await producer.listen();
  *   producer.events.on('request', (o) => metrics.recordRequest(o));
  *   producer.events.on('tlsRefused', (r) => metrics.recordTlsRefusal(r.reason));
- *   producer.tak.reload(newConfig);
+ *   producer.reload(newConfig);
  *   await producer.close();
  */
 import { EventEmitter } from 'node:events';
@@ -19,7 +19,7 @@ import { Tak } from '../security/tak.js';
 import { ServiceRegistry, endpointPath } from '../soap/service.js';
 import { EnvelopeValidator, ENVELOPE_SCHEMA } from '../soap/validator.js';
 import { createRequestHandler, type RequestOutcome } from './handle-request.js';
-import { createHttpsServer, type TlsRefusal } from './server.js';
+import { createHttpsServer, reloadTlsFiles, type TlsRefusal } from './server.js';
 import { ContractDocuments } from './wsdl.js';
 
 export type { RequestOutcome } from './handle-request.js';
@@ -50,8 +50,14 @@ export interface ServiceInfo {
 
 export interface Producer {
   readonly events: EventEmitter<ProducerEventMap>;
-  /** TAK, served logical addresses, routing nodes, consumer registry; `tak.reload(config)` swaps them at runtime. */
+  /** TAK, served logical addresses, routing nodes, consumer registry. */
   readonly tak: Tak;
+  /**
+   * Applies a re-read configuration without a restart (SIGHUP, POST /admin/reload): TAK, logical
+   * addresses, routing nodes and the consumer registry, and the TLS files (CRL, trust store, server
+   * certificate) for new handshakes. If a TLS file is unreadable it throws and keeps the old context.
+   */
+  reload(config: Config): void;
   /**
    * Registers a contract and its implementation (a plain object with one async method per operation,
    * i.e. the generated `<Op>ResponderInterface<RequestContext>`). Pass the interface as type argument,
@@ -94,6 +100,11 @@ export function createProducer(options: ProducerOptions): Producer {
     events,
     tak,
     services,
+
+    reload(next) {
+      if (server) reloadTlsFiles(server, next.tls);
+      tak.reload(next);
+    },
 
     addService(definition, implementation) {
       const mode = validationModeFor(config, definition.name, definition.namespace);

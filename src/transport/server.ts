@@ -32,17 +32,33 @@ function readFile(file: string, what: string): Buffer {
   }
 }
 
+/** The files of the TLS context, read now: the server's key and certificate, the trust store and the CRL. */
+function secureContextOptions(tls: Config['tls']) {
+  return {
+    key: readFile(tls.keyFile, 'server key'),
+    cert: readFile(tls.certFile, 'server certificate'),
+    ca: readFile(tls.caFile, 'trust store'),
+    ...(tls.crlFile ? { crl: readFile(tls.crlFile, 'CRL') } : {}),
+    minVersion: 'TLSv1.2' as const,
+  };
+}
+
+/**
+ * Re-reads the TLS files into the running server (SIGHUP, POST /admin/reload): a published CRL or a
+ * renewed server certificate takes effect for new handshakes without a restart. Throws, leaving the
+ * old context in place, when a file cannot be read or parsed.
+ */
+export function reloadTlsFiles(server: https.Server, tls: Config['tls']): void {
+  server.setSecureContext(secureContextOptions(tls));
+}
+
 export function createHttpsServer(config: Pick<Config, 'tls' | 'limits'>, hooks: ServerHooks): https.Server {
   const { limits, tls } = config;
   const server = https.createServer(
     {
-      key: readFile(tls.keyFile, 'server key'),
-      cert: readFile(tls.certFile, 'server certificate'),
-      ca: readFile(tls.caFile, 'trust store'),
-      ...(tls.crlFile ? { crl: readFile(tls.crlFile, 'CRL') } : {}),
+      ...secureContextOptions(tls),
       requestCert: true,
       rejectUnauthorized: true,
-      minVersion: 'TLSv1.2',
       keepAlive: true,
       // our own body timer (requestTimeoutMs, answers RP011) fires first; Node's is the backstop
       requestTimeout: limits.requestTimeoutMs + limits.headersTimeoutMs + 5000,
