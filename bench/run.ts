@@ -388,7 +388,7 @@ async function main(): Promise<void> {
 }
 
 function fmt(r: LoadResult): string {
-  const line = `${String(r.rps).padStart(6)} req/s  p50 ${r.p50_ms.toFixed(2)}  p95 ${r.p95_ms.toFixed(2)}  p99 ${r.p99_ms.toFixed(2)} ms  errors ${r.errors}/${r.non2xx}/${r.logicalErrors}`;
+  const line = `${String(r.rps).padStart(6)} req/s  p50 ${r.p50_ms.toFixed(2)}  p95 ${r.p95_ms.toFixed(2)}  p99 ${r.p99_ms.toFixed(2)} ms  errors ${r.errors}/${r.non2xx}/${r.logicalErrors}  first response ≤ ${r.connectMaxMs.toFixed(0)} ms`;
   return r.firstFault ? `${line}  first fault: ${r.firstFault}` : line;
 }
 
