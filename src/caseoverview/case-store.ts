@@ -415,14 +415,18 @@ export class CaseStore {
   async markDelivered(delivered: readonly ClaimedNotification[]): Promise<Set<number>> {
     if (delivered.length === 0) return new Set();
     const at = new Date().toISOString();
+    // One statement per claim token (a round's rows share one): the token guards against a lapsed lease.
+    const byToken = new Map<string, number[]>();
+    for (const n of delivered) byToken.set(n.token, [...(byToken.get(n.token) ?? []), n.id]);
     const rows = await this.db.transaction(async (m) => {
       const marked: Array<{ id: number }> = [];
-      for (const n of delivered) {
+      for (const [token, ids] of byToken) {
         const changed: Array<{ id: number }> = await m.query(
           this.sql(
-            `UPDATE ${CASE_TABLES.outbox} SET delivered_at = ?, claimed_until = NULL, claim_token = NULL WHERE id = ? AND claim_token = ? RETURNING id`,
+            `UPDATE ${CASE_TABLES.outbox} SET delivered_at = ?, claimed_until = NULL, claim_token = NULL` +
+              ` WHERE claim_token = ? AND id IN (${ids.map(() => '?').join(', ')}) RETURNING id`,
           ),
-          [at, n.id, n.token],
+          [at, token, ...ids],
         );
         marked.push(...changed);
       }
