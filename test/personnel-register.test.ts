@@ -8,7 +8,7 @@ import { decodeContinuation, encodeContinuation, queryBinding } from '../src/lic
 import { generatePerson, generatePersons } from '../src/licensetopractice/generate.js';
 import { nameKey, parseNameCriterion, prefixUpperBound } from '../src/licensetopractice/name-key.js';
 import type { PersonRecord } from '../src/licensetopractice/personnel-store.js';
-import { Personnummer } from '../src/licensetopractice/pnr.js';
+import { Personnummer } from '../src/identity-numbers.js';
 
 describe('name keys', () => {
   it('folds case, keeps Å/Ä/Ö as distinct letters after Z, folds other accents', () => {

@@ -4,6 +4,7 @@ import net from 'node:net';
 import { isDatabaseUnavailable, mapDatabaseError } from '../src/storage/errors.js';
 import { DatabaseUnavailableError } from '../src/soap/context.js';
 import { openDatabase } from '../src/storage/database.js';
+import { sqlFor } from '../src/storage/sql.js';
 import { MIGRATIONS } from '../src/storage/registry.js';
 import { forEachEngine, hasPostgres, silentLogger } from './helpers/engines.js';
 
@@ -29,6 +30,15 @@ describe('database error mapping', () => {
       assert.equal(isDatabaseUnavailable(e), false, String(e));
       assert.equal(mapDatabaseError(e), e);
     }
+  });
+});
+
+describe('sqlFor', () => {
+  it('numbers ? placeholders for PostgreSQL and leaves them for SQLite', () => {
+    const text = 'UPDATE t SET a = ?, b = ? WHERE id IN (?, ?)';
+    assert.equal(sqlFor('postgres')(text), 'UPDATE t SET a = $1, b = $2 WHERE id IN ($3, $4)');
+    assert.equal(sqlFor('postgres')(text), 'UPDATE t SET a = $1, b = $2 WHERE id IN ($3, $4)', 'each call counts from 1');
+    assert.equal(sqlFor('sqlite')(text), text);
   });
 });
 

@@ -19,6 +19,7 @@ import type { EntityManager } from 'typeorm';
 import type { AuditEntryInput, AuditTrail } from '../storage/audit.js';
 import { canonicalJson } from '../storage/canonical.js';
 import type { Database, Engine } from '../storage/database.js';
+import { sqlFor } from '../storage/sql.js';
 import { DatabaseUnavailableError } from '../storage/errors.js';
 import type { CaseKeyRing, Sealed } from './keys.js';
 import { CASE_TABLES } from './schema.js';
@@ -134,7 +135,7 @@ export class CaseStore {
     private readonly options: CaseStoreOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 256;
-    this.sql = placeholders(db.engine);
+    this.sql = sqlFor(db.engine);
   }
 
   get engine(): Engine {
@@ -525,13 +526,4 @@ export class CaseStore {
     }
     return total;
   }
-}
-
-/** `?` placeholders as written, or PostgreSQL's `$1, $2, …`. */
-function placeholders(engine: Engine): (text: string) => string {
-  if (engine !== 'postgres') return (text) => text;
-  return (text) => {
-    let i = 0;
-    return text.replace(/\?/g, () => `$${++i}`);
-  };
 }

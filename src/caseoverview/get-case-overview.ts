@@ -14,7 +14,8 @@ import type {
 } from '../../contracts/casemanagement/caseoverview/GetCaseOverviewInteraction.js';
 import type { CaseStore, StoredCase } from './case-store.js';
 import type { CaseKeyRing } from './keys.js';
-import { CaseRefusal, parseDateTime, refusalResult, toUtc, validOrganisationNumber, validateSubject } from './validation.js';
+import { validOrganisationNumber } from '../identity-numbers.js';
+import { CaseRefusal, parseDateTime, refusalResult, toUtc, validateSubject } from './validation.js';
 
 export interface GetCaseOverviewDeps {
   readonly store: CaseStore;

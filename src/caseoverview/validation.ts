@@ -4,8 +4,8 @@
  * time rules. Turns a decoded `caseStatus` into the normalised case that is stored: times in UTC,
  * texts as given, and the signature/Id/notify envelope details dropped.
  */
-import organisationsnummerModule from 'organisationsnummer';
-import { Personnummer } from '../licensetopractice/pnr.js';
+import { validIdentityNumber, validOrganisationNumber } from '../identity-numbers.js';
+import { parseXsDateTime } from '../soap/datetime.js';
 import type { CaseStatusType, SubjectType } from '../../contracts/_types/urn_riv_casemanagement_caseoverview_1.js';
 
 /** How far a time may lie in the future (clock skew between sender and hub). */
@@ -27,30 +27,10 @@ const invalid = (message: string): never => {
   throw new CaseRefusal('VALIDATION_ERROR', message);
 };
 
-type OrganisationsnummerClass = { valid(org: string): boolean };
-// CommonJS default export seen through NodeNext typings; resolve both views (as pnr.ts does for personnummer).
-const Organisationsnummer: OrganisationsnummerClass =
-  (organisationsnummerModule as unknown as { default?: OrganisationsnummerClass }).default ??
-  (organisationsnummerModule as unknown as OrganisationsnummerClass);
-
 export type SubjectKind = 'personalIdentityNumber' | 'coordinationNumber' | 'organisationNumber';
 export interface Subject {
   readonly kind: SubjectKind;
   readonly id: string;
-}
-
-function validPersonNumber(value: string, coordination: boolean): boolean {
-  if (!/^\d{12}$/.test(value)) return false;
-  try {
-    const p = Personnummer.parse(value, { allowCoordinationNumber: coordination, allowInterimNumber: false });
-    return p.isCoordinationNumber() === coordination;
-  } catch {
-    return false;
-  }
-}
-
-export function validOrganisationNumber(value: string): boolean {
-  return /^\d{10}$/.test(value) && Organisationsnummer.valid(value);
 }
 
 export function validateSubject(subject: SubjectType | undefined): Subject {
@@ -61,28 +41,9 @@ export function validateSubject(subject: SubjectType | undefined): Subject {
   const kind = given[0]!;
   const id = subject![kind]!.trim();
   const ok =
-    kind === 'organisationNumber' ? validOrganisationNumber(id) : validPersonNumber(id, kind === 'coordinationNumber');
+    kind === 'organisationNumber' ? validOrganisationNumber(id) : validIdentityNumber(id, kind === 'coordinationNumber');
   if (!ok) invalid(`subject ${kind} is not valid (format or check digit)`);
   return { kind, id };
-}
-
-const DATE_TIME = /^(-?\d{4,})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
-
-/** Offset of Europe/Stockholm from UTC at the given instant, in ms (CET/CEST). */
-function stockholmOffsetMs(utcMs: number): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/Stockholm',
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(utcMs));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return asUtc - Math.floor(utcMs / 1000) * 1000;
 }
 
 /**
@@ -90,23 +51,7 @@ function stockholmOffsetMs(utcMs: number): number {
  * Swedish local time (Europe/Stockholm): the senders are Swedish agencies, and reading it as UTC would
  * put every such time one or two hours off (and trip the future-time rule).
  */
-export function parseDateTime(value: string | undefined): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const m = DATE_TIME.exec(value.trim());
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, zone] = m;
-  const fields = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)] as const;
-  const local = Date.UTC(...fields) + Math.round(Number(frac ?? '0') * 1000);
-  const check = new Date(Date.UTC(...fields));
-  if (check.getUTCMonth() !== fields[1] || check.getUTCDate() !== fields[2] || fields[3] > 23 || fields[4] > 59 || fields[5] > 59) return undefined;
-  if (zone === 'Z') return local;
-  if (zone) {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    return local - sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
-  }
-  const guess = local - stockholmOffsetMs(local);
-  return local - stockholmOffsetMs(guess);
-}
+export const parseDateTime = (value: string | undefined): number | undefined => parseXsDateTime(value, 'Europe/Stockholm');
 
 export const toUtc = (ms: number): string => new Date(ms).toISOString();
 

@@ -17,6 +17,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import type { Database, Engine } from '../storage/database.js';
+import { sqlFor } from '../storage/sql.js';
 import { icd10Ancestors } from './icd10.js';
 import {
   contentHash,
@@ -70,11 +71,6 @@ export interface DataSetInfo extends DataSetVersion {
 }
 
 const VERSION_SQL = 'SELECT version, last_changed FROM fmb_data_set WHERE id = 1';
-
-function ph(engine: Engine) {
-  let i = 0;
-  return () => (engine === 'postgres' ? `$${++i}` : '?');
-}
 
 export class FmbStore {
   private snapshot: FmbSnapshot | undefined;
@@ -172,8 +168,7 @@ export class FmbStore {
         status: (d: DecisionSupportContent) => d.status,
         afterInsert: async (rowId: number, d: DecisionSupportContent) => {
           for (const code of d.diagnosisCodes) {
-            const p = ph(engine);
-            await m.query(`INSERT INTO fmb_decision_support_code (row_id, code) VALUES (${p()}, ${p()})`, [rowId, code]);
+            await m.query(sqlFor(engine)('INSERT INTO fmb_decision_support_code (row_id, code) VALUES (?, ?)'), [rowId, code]);
           }
         },
       });
@@ -181,24 +176,23 @@ export class FmbStore {
         diagnoses.created + diagnoses.updated + diagnoses.archived + decisionSupports.created + decisionSupports.updated + decisionSupports.archived > 0;
       const sets: string[] = [];
       const params: unknown[] = [];
-      const p = ph(engine);
       if (changed) {
-        sets.push('version = version + 1', `last_changed = ${p()}`);
+        sets.push('version = version + 1', 'last_changed = ?');
         params.push(now);
         if (file.notice !== undefined) {
-          sets.push(`notice = ${p()}`);
+          sets.push('notice = ?');
           params.push(file.notice);
         }
         if (file.source !== undefined) {
-          sets.push(`source = ${p()}`);
+          sets.push('source = ?');
           params.push(file.source);
         }
       }
       if (options.demoHash !== undefined) {
-        sets.push(`demo_hash = ${p()}`);
+        sets.push('demo_hash = ?');
         params.push(options.demoHash);
       }
-      if (sets.length > 0) await m.query(`UPDATE fmb_data_set SET ${sets.join(', ')} WHERE id = 1`, params);
+      if (sets.length > 0) await m.query(sqlFor(engine)(`UPDATE fmb_data_set SET ${sets.join(', ')} WHERE id = 1`), params);
       const rows: Array<{ version: unknown }> = await m.query('SELECT version FROM fmb_data_set WHERE id = 1');
       return { changed, dataSetVersion: Number(rows[0]!.version), diagnoses, decisionSupports };
     });
@@ -290,6 +284,7 @@ async function importItems<T extends DiagnosisContent | DecisionSupportContent>(
   spec: ItemSpec<T>,
 ): Promise<ItemCounts> {
   const { table, keyColumn } = spec;
+  const sql = sqlFor(engine);
   const currentRows: Array<{ row_id: unknown; item_key: string; version: unknown; status: string; content_hash: string }> = await m.query(
     `SELECT row_id, ${keyColumn} AS item_key, version, status, content_hash FROM ${table} WHERE is_current = ${engine === 'postgres' ? 'true' : '1'}`,
   );
@@ -307,14 +302,14 @@ async function importItems<T extends DiagnosisContent | DecisionSupportContent>(
     }
     if (existing) {
       // A decision support whose content itself says "archived" keeps that status as its current row.
-      const p = ph(engine);
-      await m.query(`UPDATE ${table} SET is_current = ${p()}, status = ${p()} WHERE row_id = ${p()}`, [false, 'archived', existing.rowId]);
+      await m.query(sql(`UPDATE ${table} SET is_current = ?, status = ? WHERE row_id = ?`), [false, 'archived', existing.rowId]);
     }
     const version = existing ? existing.version + 1 : 1;
-    const p = ph(engine);
     const inserted: Array<{ row_id: unknown }> = await m.query(
-      `INSERT INTO ${table} (${keyColumn}, version, status, is_current, ${spec.titleColumn}, valid_from, valid_to, last_changed, content_hash, content)
-       VALUES (${p()}, ${p()}, ${p()}, ${p()}, ${p()}, ${p()}, ${p()}, ${p()}, ${p()}, ${p()}) RETURNING row_id`,
+      sql(
+        `INSERT INTO ${table} (${keyColumn}, version, status, is_current, ${spec.titleColumn}, valid_from, valid_to, last_changed, content_hash, content)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING row_id`,
+      ),
       [key, version, spec.status(item), true, spec.title(item), item.validity.from, item.validity.to ?? null, now, hash, JSON.stringify(item)],
     );
     const rowId = Number(inserted[0]!.row_id);
@@ -325,8 +320,7 @@ async function importItems<T extends DiagnosisContent | DecisionSupportContent>(
   if (mode === 'replace') {
     for (const [key, row] of current) {
       if (listed.has(key) || row.status === 'archived') continue;
-      const p = ph(engine);
-      await m.query(`UPDATE ${table} SET status = ${p()}, last_changed = ${p()} WHERE row_id = ${p()}`, ['archived', now, row.rowId]);
+      await m.query(sql(`UPDATE ${table} SET status = ?, last_changed = ? WHERE row_id = ?`), ['archived', now, row.rowId]);
       counts.archived++;
     }
   }

@@ -17,9 +17,10 @@
  *   professions weighted by the approximate size of each licensed profession (SJ and LK largest),
  *   ~5 % with a speciality, ~0.5 % with a restriction, ~1 % protected identity, ~0.4 % deceased.
  */
-import { Personnummer } from './pnr.js';
+import { Personnummer } from '../identity-numbers.js';
 import type { DataSource } from 'typeorm';
 import type { Database } from '../storage/database.js';
+import { sqlFor } from '../storage/sql.js';
 import {
   COUNTIES,
   PRESCRIBING_PROFESSIONS,
@@ -351,9 +352,7 @@ const dataSourceOf = (db: RegisterDb): DataSource => ('dataSource' in db ? db.da
 /** Reads what the register holds (seed, count), or undefined when nothing was loaded. */
 export async function registerInfo(database: RegisterDb): Promise<RegisterInfo | undefined> {
   const db = dataSourceOf(database);
-  const rows = (await db.query(`SELECT value FROM ${TABLES.setting} WHERE name = ${dialectOf(db) === 'postgres' ? '$1' : '?'}`, [
-    REGISTER_SETTING,
-  ])) as Array<{ value: string }>;
+  const rows = (await db.query(sqlFor(dialectOf(db))(`SELECT value FROM ${TABLES.setting} WHERE name = ?`), [REGISTER_SETTING])) as Array<{ value: string }>;
   return rows[0] ? (JSON.parse(rows[0].value) as RegisterInfo) : undefined;
 }
 
@@ -493,7 +492,7 @@ export async function loadRegister(
   const loaded = await inWriteTransaction(database, async (q) => {
     if (dialect === 'postgres') await q(`SELECT pg_advisory_xact_lock(hashtext('personnel_register'))`);
     if (onlyIfEmpty) {
-      const existing = (await q(`SELECT 1 AS x FROM ${TABLES.setting} WHERE name = ${dialect === 'postgres' ? '$1' : '?'}`, [REGISTER_SETTING])) as unknown[];
+      const existing = (await q(sqlFor(dialect)(`SELECT 1 AS x FROM ${TABLES.setting} WHERE name = ?`), [REGISTER_SETTING])) as unknown[];
       if (existing.length > 0) return false;
     }
     const bulk = count >= 20_000;

@@ -15,6 +15,7 @@
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Database } from '../storage/database.js';
+import { sqlFor } from '../storage/sql.js';
 import { guard } from '../storage/errors.js';
 import type { ProfessionCode, RestrictionCode } from './codes.js';
 import { prefixUpperBound, type NameMatch } from './name-key.js';
@@ -80,12 +81,12 @@ export interface SearchPage {
   readonly next: SortKey | undefined;
 }
 
+/** Collects the parameters of a statement as it is built; each becomes a `?` (see sqlFor). */
 class Params {
   readonly values: Array<string | number> = [];
-  constructor(private readonly dialect: Dialect) {}
   add(v: string | number): string {
     this.values.push(v);
-    return this.dialect === 'postgres' ? `$${this.values.length}` : '?';
+    return '?';
   }
 }
 
@@ -122,6 +123,7 @@ export class PersonnelStore {
   readonly dialect: Dialect;
   private tokenKey: Buffer | undefined;
   private readonly db: DataSource;
+  private readonly sql: (text: string) => string;
 
   constructor(
     db: Database | DataSource,
@@ -130,24 +132,21 @@ export class PersonnelStore {
   ) {
     this.db = 'dataSource' in db ? db.dataSource : db;
     this.dialect = dialectOf(this.db);
+    this.sql = sqlFor(this.dialect);
     this.tokenKey = configuredTokenKey;
   }
 
-  private async query<T>(sql: string, params: ReadonlyArray<string | number>): Promise<T[]> {
-    // Connection-level failures become DatabaseUnavailableError (fault RP010).
-    return guard(async () => (await this.db.query(sql, params as Array<string | number>)) as T[]);
+  /** Runs a statement written with `?` parameters; connection-level failures become DatabaseUnavailableError (fault RP010). */
+  private async query<T>(text: string, params: ReadonlyArray<string | number>): Promise<T[]> {
+    return guard(async () => (await this.db.query(this.sql(text), params as Array<string | number>)) as T[]);
   }
 
   /** The 32-byte key for continuation tokens: configured, or created once in the database. */
   async continuationKey(): Promise<Buffer> {
     if (this.tokenKey) return this.tokenKey;
-    const ph = this.dialect === 'postgres' ? ['$1', '$2'] : ['?', '?'];
     const fresh = crypto.randomBytes(32).toString('base64');
-    await this.query(
-      `INSERT INTO ${TABLES.setting} (name, value) VALUES (${ph[0]}, ${ph[1]}) ON CONFLICT (name) DO NOTHING`,
-      [TOKEN_KEY_SETTING, fresh],
-    );
-    const rows = await this.query<{ value: string }>(`SELECT value FROM ${TABLES.setting} WHERE name = ${ph[0]}`, [TOKEN_KEY_SETTING]);
+    await this.query(`INSERT INTO ${TABLES.setting} (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, [TOKEN_KEY_SETTING, fresh]);
+    const rows = await this.query<{ value: string }>(`SELECT value FROM ${TABLES.setting} WHERE name = ?`, [TOKEN_KEY_SETTING]);
     const key = Buffer.from(rows[0]!.value, 'base64');
     if (key.length !== 32) throw new Error('personnel continuation key in the database is not 32 bytes');
     this.tokenKey = key;
@@ -165,7 +164,7 @@ export class PersonnelStore {
     const fence = this.dialect === 'postgres' ? ' OFFSET 0' : '';
     const where: string[] = [];
     const personWhere: string[] = [];
-    const params = new Params(this.dialect);
+    const params = new Params();
     // The count and the page share the WHERE text, so each builds its own parameter list in the same order.
     const build = (ps: Params) => {
       where.length = 0;
@@ -217,7 +216,7 @@ export class PersonnelStore {
     const totalCount = Number(countRows[0]?.n ?? 0);
 
     // Page.
-    const pageParams = new Params(this.dialect);
+    const pageParams = new Params();
     build(pageParams);
     const pageWhere = [...where, ...personWhere];
     if (page.after) {
@@ -251,7 +250,7 @@ export class PersonnelStore {
     const inList = (ps: Params) => ids.map((id) => ps.add(id)).join(', ');
     // One round trip for licences with their specialities and restrictions (outer joins; the rare
     // speciality × restriction cross product is de-duplicated by id below).
-    const lp = new Params(this.dialect);
+    const lp = new Params();
     const joined = await this.query<LicenceSqlRow & {
       s_id: number | null; s_code: string | null; s_name: string | null;
       r_id: number | null; r_code: string | null; r_description: string | null; r_from: string | null; r_to: string | null;

@@ -13,7 +13,7 @@
  *     (bound to these criteria and this consumer; anything else is VALIDATION_ERROR).
  * Every outcome, refusals included, is written to the audit trail before the answer leaves.
  */
-import { Personnummer } from './pnr.js';
+import { validIdentityNumber } from '../identity-numbers.js';
 import type { RequestContext } from '../soap/context.js';
 import { applyProfile, profileFor, type AccessProfile, type AccessProfiles, type FieldGroup, type VisiblePerson } from './access-profiles.js';
 import { isProfessionCode, type ProfessionCode } from './codes.js';
@@ -81,19 +81,6 @@ const present = (v: string | undefined): string | undefined => {
   const t = String(v).trim();
   return t === '' ? undefined : t;
 };
-
-const PNR_STRICT = { allowCoordinationNumber: false, allowInterimNumber: false };
-const PNR_COORDINATION = { allowCoordinationNumber: true, allowInterimNumber: false };
-
-function validIdentityNumber(value: string, coordination: boolean): boolean {
-  if (!/^\d{12}$/.test(value)) return false;
-  try {
-    const parsed = Personnummer.parse(value, coordination ? PNR_COORDINATION : PNR_STRICT);
-    return coordination ? parsed.isCoordinationNumber() : !parsed.isCoordinationNumber();
-  } catch {
-    return false;
-  }
-}
 
 function validDate(value: string): string | undefined {
   // xs:date may carry a time-zone suffix; the register stores plain calendar dates.

@@ -26,6 +26,7 @@ import { EntitySchema, type EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../soap/context.js';
 import type { Database, Engine } from './database.js';
+import { sqlFor } from './sql.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { guard } from './errors.js';
 
@@ -248,23 +249,14 @@ async function writeEntries(manager: EntityManager, engine: Engine, inputs: read
     rows.push({ ...base, hash });
     prev = hash;
   }
+  const sql = sqlFor(engine);
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-    const params: unknown[] = [];
-    const tuples = chunk.map((r) => {
-      const values = [r.seq, r.time, r.actor, r.peer, r.contract, r.action, r.logicalAddress, r.outcome, r.criteria, r.recordCount, r.correlationId, r.logId, r.prevHash, r.hash];
-      const marks = values.map((v) => {
-        params.push(v);
-        return engine === 'postgres' ? `$${params.length}` : '?';
-      });
-      return `(${marks.join(', ')})`;
-    });
-    await manager.query(`INSERT INTO audit_entry (${INSERT_COLUMNS}) VALUES ${tuples.join(', ')}`, params);
+    const params = chunk.flatMap((r) => [r.seq, r.time, r.actor, r.peer, r.contract, r.action, r.logicalAddress, r.outcome, r.criteria, r.recordCount, r.correlationId, r.logId, r.prevHash, r.hash]);
+    const tuple = `(${Array(params.length / chunk.length).fill('?').join(', ')})`;
+    await manager.query(sql(`INSERT INTO audit_entry (${INSERT_COLUMNS}) VALUES ${Array(chunk.length).fill(tuple).join(', ')}`), params);
   }
-  await manager.query(
-    engine === 'postgres' ? 'UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1' : 'UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1',
-    [seq, prev],
-  );
+  await manager.query(sql('UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1'), [seq, prev]);
   return rows.map((r) => ({ seq: r.seq, hash: r.hash, time: r.time }));
 }
 
@@ -415,8 +407,7 @@ interface RawRow {
  */
 export async function verifyAuditChain(db: Database, options: { pageSize?: number } = {}): Promise<AuditVerifyResult> {
   const pageSize = options.pageSize ?? 2000;
-  const sql =
-    `SELECT ${INSERT_COLUMNS} FROM audit_entry WHERE seq > ${db.engine === 'postgres' ? '$1' : '?'} ORDER BY seq LIMIT ${pageSize}`;
+  const sql = sqlFor(db.engine)(`SELECT ${INSERT_COLUMNS} FROM audit_entry WHERE seq > ? ORDER BY seq LIMIT ${pageSize}`);
   let expected = 1;
   let prev = GENESIS_HASH;
   let checked = 0;

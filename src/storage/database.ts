@@ -338,8 +338,3 @@ class PostgresDatabase extends BaseDatabase {
     );
   }
 }
-
-/** Positional parameter placeholder for raw SQL: `$1` on PostgreSQL, `?` on SQLite. */
-export function placeholder(engine: Engine, index: number): string {
-  return engine === 'postgres' ? `$${index}` : '?';
-}
