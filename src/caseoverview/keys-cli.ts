@@ -5,36 +5,26 @@
  * they must all see the same keys file (shared volume), or receive the new file before this runs.
  * Exit 0 done, 2 error.
  */
-import { loadConfig } from '../config.js';
-import { createLogger } from '../log.js';
+import { runCli, withDatabase } from '../ops/cli.js';
 import { AuditTrail } from '../storage/audit.js';
-import { openDatabase } from '../storage/database.js';
 import { rotateCaseKeys } from './maintenance.js';
 
-async function main(argv: string[]): Promise<number> {
+runCli('keys:rotate', async () => {
+  const argv = process.argv.slice(2);
   const i = argv.indexOf('--grace-ms');
   const graceMs = i >= 0 ? Number(argv[i + 1]) : undefined;
   if (graceMs !== undefined && !(Number.isInteger(graceMs) && graceMs >= 0)) {
     process.stderr.write('usage: npm run keys:rotate [-- --grace-ms <ms>]\n');
     return 2;
   }
-  const config = loadConfig();
-  const db = await openDatabase(config, createLogger('warn'));
-  const audit = new AuditTrail(db);
-  try {
-    const r = await rotateCaseKeys(db, config.keysFile, audit, { ...(graceMs !== undefined ? { graceMs } : {}) });
-    process.stdout.write(`new current key ${r.keyId}; ${r.reencrypted} rows re-encrypted\n`);
-    return 0;
-  } finally {
-    await audit.close();
-    await db.close();
-  }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`keys:rotate failed: ${(err as Error).message}\n`);
-    process.exit(2);
-  },
-);
+  return withDatabase(async (db, config) => {
+    const audit = new AuditTrail(db);
+    try {
+      const r = await rotateCaseKeys(db, config.keysFile, audit, { ...(graceMs !== undefined ? { graceMs } : {}) });
+      process.stdout.write(`new current key ${r.keyId}; ${r.reencrypted} rows re-encrypted\n`);
+      return 0;
+    } finally {
+      await audit.close();
+    }
+  });
+});

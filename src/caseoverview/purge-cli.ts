@@ -4,33 +4,25 @@
  * audited. Unset retention keeps everything. Exit 0 done, 2 error.
  */
 import { loadConfig } from '../config.js';
-import { createLogger } from '../log.js';
+import { runCli, withDatabase } from '../ops/cli.js';
 import { AuditTrail } from '../storage/audit.js';
-import { openDatabase } from '../storage/database.js';
 import { purgeClosedCases } from './maintenance.js';
 
-async function main(): Promise<number> {
+runCli('purge', async () => {
   const config = loadConfig();
-  if (config.caseRetentionDays === undefined) {
+  const days = config.caseRetentionDays;
+  if (days === undefined) {
     process.stdout.write('no case retention configured (PRODUCER_CASE_RETENTION_DAYS): every case is kept\n');
     return 0;
   }
-  const db = await openDatabase(config, createLogger('warn'));
-  const audit = new AuditTrail(db);
-  try {
-    const n = await purgeClosedCases(db, config.keysFile, audit, config.caseRetentionDays);
-    process.stdout.write(`purged ${n} closed cases older than ${config.caseRetentionDays} days\n`);
-    return 0;
-  } finally {
-    await audit.close();
-    await db.close();
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`purge failed: ${(err as Error).message}\n`);
-    process.exit(2);
-  },
-);
+  return withDatabase(async (db) => {
+    const audit = new AuditTrail(db);
+    try {
+      const n = await purgeClosedCases(db, config.keysFile, audit, days);
+      process.stdout.write(`purged ${n} closed cases older than ${days} days\n`);
+      return 0;
+    } finally {
+      await audit.close();
+    }
+  }, config);
+});

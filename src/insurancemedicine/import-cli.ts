@@ -4,9 +4,7 @@
  * database (DATABASE_URL, or SQLite in PRODUCER_DATA_DIR). Exit codes: 0 done, 1 invalid file, 2 other error.
  */
 import fs from 'node:fs';
-import { loadConfig } from '../config.js';
-import { createLogger } from '../log.js';
-import { openDatabase } from '../storage/database.js';
+import { runCli, withDatabase } from '../ops/cli.js';
 import { FmbStore } from './fmb-store.js';
 import { ImportFormatError, parseImportFile } from './model.js';
 
@@ -26,25 +24,12 @@ async function main(argv: string[]): Promise<number> {
   }
   process.stdout.write(`${args[0]}: ${file.diagnoses.length} diagnoses, ${file.decisionSupports.length} decision supports, mode ${file.mode}\n`);
   if (dryRun) return 0;
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const db = await openDatabase(config, logger);
-  try {
-    const s = await new FmbStore(db).import(file);
-    const fmt = (c: { created: number; updated: number; unchanged: number; archived: number }) =>
-      `${c.created} created, ${c.updated} updated (new version), ${c.unchanged} unchanged, ${c.archived} archived`;
-    process.stdout.write(`diagnoses: ${fmt(s.diagnoses)}\ndecision supports: ${fmt(s.decisionSupports)}\n`);
-    process.stdout.write(s.changed ? `data set is now version ${s.dataSetVersion}\n` : `nothing changed (data set version ${s.dataSetVersion})\n`);
-    return 0;
-  } finally {
-    await db.close();
-  }
+  const s = await withDatabase((db) => new FmbStore(db).import(file));
+  const fmt = (c: { created: number; updated: number; unchanged: number; archived: number }) =>
+    `${c.created} created, ${c.updated} updated (new version), ${c.unchanged} unchanged, ${c.archived} archived`;
+  process.stdout.write(`diagnoses: ${fmt(s.diagnoses)}\ndecision supports: ${fmt(s.decisionSupports)}\n`);
+  process.stdout.write(s.changed ? `data set is now version ${s.dataSetVersion}\n` : `nothing changed (data set version ${s.dataSetVersion})\n`);
+  return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`import failed: ${(err as Error).message}\n`);
-    process.exit(2);
-  },
-);
+runCli('import', () => main(process.argv.slice(2)));

@@ -3,9 +3,8 @@
  * Replaces the personnel register in the configured database (DATABASE_URL, else SQLite in
  * PRODUCER_DATA_DIR) with a deterministic synthetic register. Runs migrations first.
  */
-import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
-import { openDatabase } from '../storage/database.js';
+import { runCli, withDatabase } from '../ops/cli.js';
 import { loadRegister } from './generate.js';
 
 function arg(name: string, dflt: number): number {
@@ -17,18 +16,17 @@ function arg(name: string, dflt: number): number {
   return n;
 }
 
-const config = loadConfig();
-const log = createLogger(config.logLevel);
-const count = arg('count', 500_000);
-const seed = arg('seed', 1);
-const db = await openDatabase(config, log);
-try {
-  const started = Date.now();
-  log.info({ count, seed, database: db.description }, 'generating personnel register');
-  const result = await loadRegister(db, { seed, count, onProgress: (n) => log.info({ written: n }, 'progress') });
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  log.info({ ...result, seconds }, 'personnel register loaded');
-  process.stdout.write(`Loaded ${result.persons} persons (${result.licences} licences), seed ${seed}, into ${db.description} in ${seconds} s\n`);
-} finally {
-  await db.close();
-}
+runCli('generate:personnel', () =>
+  withDatabase(async (db, config) => {
+    const log = createLogger(config.logLevel);
+    const count = arg('count', 500_000);
+    const seed = arg('seed', 1);
+    const started = Date.now();
+    log.info({ count, seed, database: db.description }, 'generating personnel register');
+    const result = await loadRegister(db, { seed, count, onProgress: (n) => log.info({ written: n }, 'progress') });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    log.info({ ...result, seconds }, 'personnel register loaded');
+    process.stdout.write(`Loaded ${result.persons} persons (${result.licences} licences), seed ${seed}, into ${db.description} in ${seconds} s\n`);
+    return 0;
+  }),
+);
