@@ -22,7 +22,7 @@ import path from 'node:path';
 import soap from 'soap';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import { projectRoot } from '../src/app.js';
+import { findProjectRoot } from '../src/project-root.js';
 import { FmbStore } from '../src/insurancemedicine/fmb-store.js';
 import { createGetDiagnosisHandler } from '../src/insurancemedicine/get-diagnosis.js';
 import { openDatabase } from '../src/storage/database.js';
@@ -32,7 +32,7 @@ import { endpointPath } from './requests.js';
 const config = loadConfig();
 const logger = createLogger('warn');
 const port = Number(process.env.BENCH_PORT);
-const root = projectRoot();
+const root = findProjectRoot();
 const wsdlFile = path.join(root, 'wsdl', 'GetDiagnosisInteraction_1.0_RIVTABP21.wsdl');
 
 const db = await openDatabase(config, logger, { migrate: false });

@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDevPki } from '../certs/generate.js';
-import { projectRoot } from '../src/app.js';
+import { findProjectRoot } from '../src/project-root.js';
 import { createLogger } from '../src/log.js';
 import { GENERATOR_VERSION, loadRegister, DEMO_SEED } from '../src/licensetopractice/generate.js';
 import { openDatabase } from '../src/storage/database.js';
@@ -46,7 +46,7 @@ interface Options {
   peer: boolean;
 }
 
-const ROOT = projectRoot();
+const ROOT = findProjectRoot();
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** `.ts` under tsx, `.js` when built: the forked servers are siblings of this file. */
 const EXT = path.extname(fileURLToPath(import.meta.url));

@@ -4,7 +4,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import {
   allContracts,
@@ -33,17 +32,8 @@ import { Metrics } from './ops/metrics.js';
 import { AuditTrail, createIdentifierHasher, loadAuditHmacKey } from './storage/audit.js';
 import { openDatabase, type Database } from './storage/database.js';
 import { createProducer, type Producer } from './transport/producer.js';
+import { findProjectRoot } from './project-root.js';
 
-/** The directory holding package.json, wsdl/ and schemas/ (the contract root). */
-export function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-  return dir;
-}
 
 function packageVersion(root: string): string {
   return (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -77,7 +67,7 @@ export interface Application {
 
 /** Builds and starts the HTTPS producer on an already prepared database. */
 export async function startApplication(config: Config, logger: Logger, db: Database): Promise<Application> {
-  const root = projectRoot();
+  const root = findProjectRoot(); // holds wsdl/ and schemas/ (the contract root)
   const metrics = new Metrics();
   const producer = createProducer({ config, logger, contractRoot: root });
   const audit = new AuditTrail(db, { logger });

@@ -14,18 +14,10 @@ import ts from 'typescript';
 import { compilePackage, ContractError, findWsdls, writeOutput, type CompileResult } from '../src/compiler/compile.js';
 import type { ComplexTypeMeta, SimpleTypeMeta } from '../src/compiler/types.js';
 import type { Contract } from '../src/compiler/wsdl.js';
+import { findProjectRoot } from '../src/project-root.js';
 
-function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('no package.json above the test');
-    dir = parent;
-  }
-  return dir;
-}
 
-const ROOT = projectRoot();
+const ROOT = findProjectRoot();
 const REFERENCE = path.resolve(ROOT, '../shared/reference/contracts');
 const referencePackages = fs.existsSync(REFERENCE)
   ? fs.readdirSync(REFERENCE, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()

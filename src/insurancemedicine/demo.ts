@@ -5,24 +5,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { findProjectRoot } from '../project-root.js';
 import type { Database } from '../storage/database.js';
 import { sha256Hex } from '../storage/canonical.js';
 import { FmbStore, type ImportSummary } from './fmb-store.js';
 import { parseImportFile } from './model.js';
 
-export function projectRoot(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${from}`);
-    dir = up;
-  }
-}
-
 export function demoFmbFile(): string {
-  return path.join(projectRoot(), 'src', 'insurancemedicine', 'demo', 'fmb-demo.json');
+  return path.join(findProjectRoot(), 'src', 'insurancemedicine', 'demo', 'fmb-demo.json');
 }
 
 function demoText(): string {
