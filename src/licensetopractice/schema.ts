@@ -15,8 +15,10 @@
  *   returns them for protected identities.
  */
 import { EntitySchema, type DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
+import type { Engine } from '../storage/database.js';
 
-export type Dialect = 'sqlite' | 'postgres';
+/** The storage engine behind a DataSource the register code was handed (it also takes bare DataSources). */
+export type Dialect = Engine;
 
 export function dialectOf(db: DataSource | QueryRunner['connection']): Dialect {
   const type = String(db.options.type);
