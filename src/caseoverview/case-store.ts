@@ -15,10 +15,9 @@
  * one, and the retry sees the winner's row.
  */
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import type { AuditEntryInput, AuditTrail } from '../storage/audit.js';
 import { canonicalJson } from '../storage/canonical.js';
-import type { Database, Engine } from '../storage/database.js';
+import type { Database, Engine, SqlRunner } from '../storage/database.js';
 import { sqlFor } from '../storage/sql.js';
 import { DatabaseUnavailableError } from '../storage/errors.js';
 import type { CaseKeyRing, Sealed } from './keys.js';
@@ -214,7 +213,7 @@ export class CaseStore {
     if (results.some((r) => r.notificationId)) this.options.onNotificationQueued?.();
   }
 
-  private async applyAll(m: EntityManager, inputs: readonly PushInput[]): Promise<PushResult[]> {
+  private async applyAll(m: SqlRunner, inputs: readonly PushInput[]): Promise<PushResult[]> {
     // Key order (stable, so one case's pushes keep their arrival order): a consistent lock order across instances.
     const order = inputs
       .map((input, index) => ({ input, index }))
@@ -234,7 +233,7 @@ export class CaseStore {
     return results;
   }
 
-  private async applyOne(m: EntityManager, input: PushInput): Promise<PushResult> {
+  private async applyOne(m: SqlRunner, input: PushInput): Promise<PushResult> {
     const c = input.content;
     const sender = c.senderOrganisation.organisationNumber;
     const mac = this.keys.contentMac(canonicalJson(c));

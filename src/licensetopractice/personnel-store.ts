@@ -13,13 +13,11 @@
  *   reveal the address-derived field the response withholds.
  */
 import crypto from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import type { Database } from '../storage/database.js';
 import { sqlFor } from '../storage/sql.js';
-import { guard } from '../storage/errors.js';
 import type { ProfessionCode, RestrictionCode } from './codes.js';
 import { prefixUpperBound, type NameMatch } from './name-key.js';
-import { TABLES, dialectOf, type Dialect } from './schema.js';
+import { TABLES, type Dialect } from './schema.js';
 
 export interface SearchCriteria {
   readonly identity?: { readonly number: string; readonly coordination: boolean };
@@ -122,30 +120,30 @@ const TOKEN_KEY_SETTING = 'continuation_key';
 export class PersonnelStore {
   readonly dialect: Dialect;
   private tokenKey: Buffer | undefined;
-  private readonly db: DataSource;
   private readonly sql: (text: string) => string;
 
   constructor(
-    db: Database | DataSource,
+    private readonly db: Database,
     /** A fixed continuation-token key (config); otherwise one is kept in the database, shared by all instances. */
     configuredTokenKey?: Buffer,
   ) {
-    this.db = 'dataSource' in db ? db.dataSource : db;
-    this.dialect = dialectOf(this.db);
+    this.dialect = db.engine;
     this.sql = sqlFor(this.dialect);
     this.tokenKey = configuredTokenKey;
   }
 
   /** Runs a statement written with `?` parameters; connection-level failures become DatabaseUnavailableError (fault RP010). */
-  private async query<T>(text: string, params: ReadonlyArray<string | number>): Promise<T[]> {
-    return guard(async () => (await this.db.query(this.sql(text), params as Array<string | number>)) as T[]);
+  private query<T>(text: string, params: ReadonlyArray<string | number>): Promise<T[]> {
+    return this.db.read((sql) => sql.query(this.sql(text), params)) as Promise<T[]>;
   }
 
   /** The 32-byte key for continuation tokens: configured, or created once in the database. */
   async continuationKey(): Promise<Buffer> {
     if (this.tokenKey) return this.tokenKey;
     const fresh = crypto.randomBytes(32).toString('base64');
-    await this.query(`INSERT INTO ${TABLES.setting} (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, [TOKEN_KEY_SETTING, fresh]);
+    await this.db.transaction((sql) =>
+      sql.query(this.sql(`INSERT INTO ${TABLES.setting} (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`), [TOKEN_KEY_SETTING, fresh]),
+    );
     const rows = await this.query<{ value: string }>(`SELECT value FROM ${TABLES.setting} WHERE name = ?`, [TOKEN_KEY_SETTING]);
     const key = Buffer.from(rows[0]!.value, 'base64');
     if (key.length !== 32) throw new Error('personnel continuation key in the database is not 32 bytes');

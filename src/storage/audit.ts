@@ -22,10 +22,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
-import { EntitySchema, type EntityManager } from 'typeorm';
+import { EntitySchema } from 'typeorm';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../soap/context.js';
-import type { Database, Engine } from './database.js';
+import type { Database, Engine, SqlRunner } from './database.js';
 import { sqlFor } from './sql.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { guard } from './errors.js';
@@ -210,7 +210,7 @@ function validate(input: AuditEntryInput): void {
   if (!Number.isInteger(input.recordCount) || input.recordCount < 0) throw new TypeError('audit entry: recordCount must be an integer ≥ 0');
 }
 
-async function lockHead(manager: EntityManager, engine: Engine): Promise<{ seq: number; hash: string }> {
+async function lockHead(manager: SqlRunner, engine: Engine): Promise<{ seq: number; hash: string }> {
   const rows: Array<{ seq: unknown; hash: string }> = await manager.query(
     engine === 'postgres'
       ? 'SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE'
@@ -222,7 +222,7 @@ async function lockHead(manager: EntityManager, engine: Engine): Promise<{ seq: 
 }
 
 /** Writes entries at the chain head inside an open transaction (which must be a db.transaction()). */
-async function writeEntries(manager: EntityManager, engine: Engine, inputs: readonly AuditEntryInput[]): Promise<AuditReceipt[]> {
+async function writeEntries(manager: SqlRunner, engine: Engine, inputs: readonly AuditEntryInput[]): Promise<AuditReceipt[]> {
   if (inputs.length === 0) return [];
   const head = await lockHead(manager, engine);
   let seq = head.seq;
@@ -312,7 +312,7 @@ export class AuditTrail {
    * so the entries commit or roll back with the caller's own writes. Holds the chain lock until that
    * transaction ends (keep such transactions short).
    */
-  async appendInTransaction(manager: EntityManager, entries: AuditEntryInput | readonly AuditEntryInput[]): Promise<AuditReceipt[]> {
+  async appendInTransaction(manager: SqlRunner, entries: AuditEntryInput | readonly AuditEntryInput[]): Promise<AuditReceipt[]> {
     const list = Array.isArray(entries) ? (entries as readonly AuditEntryInput[]) : [entries as AuditEntryInput];
     list.forEach(validate);
     return writeEntries(manager, this.db.engine, list);

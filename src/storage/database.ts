@@ -3,31 +3,41 @@
  * PostgreSQL (DATABASE_URL=postgres://…), migrated on open. Data-access modules of every domain go
  * through `Database.read()` / `Database.transaction()`, which
  *  - map connection failures to DatabaseUnavailableError (fault RP010) in one place (errors.ts), and
- *  - on SQLite, make TypeORM's single shared connection safe for concurrent async callers.
+ *  - on SQLite, make the single shared connection safe for concurrent async callers, and run SQL
+ *    through a prepared-statement cache instead of TypeORM's query runner (sqlite-statements.ts says why).
  *
- * Why the SQLite lock: TypeORM's better-sqlite3 driver has ONE query runner for the whole process and
- * "nested" transaction support, so two concurrent `dataSource.transaction()` calls would silently
- * become one transaction plus a savepoint, and a plain read issued while a write transaction is open
- * would see its uncommitted rows. `Database` therefore holds an in-process read/write lock: readers
+ * Why the SQLite lock: better-sqlite3 gives ONE connection for the whole process, so a plain read
+ * issued while a write transaction is open would see its uncommitted rows, and two concurrent
+ * transactions would interleave their statements in one. `Database` therefore holds an in-process read/write lock: readers
  * share the connection, a write transaction is exclusive. Write transactions start with
  * `BEGIN IMMEDIATE`, so that a second process on the same file (the import CLI, cluster workers)
  * waits for the write lock under busy_timeout at BEGIN, instead of failing with SQLITE_BUSY_SNAPSHOT
  * when a read-then-write transaction tries to upgrade.
  *
  * Never use `dataSource.transaction()` / `dataSource.manager` for writes directly on SQLite — use
- * `db.transaction()`. Inside a `db.transaction()` callback use the manager it passes; a nested
+ * `db.transaction()`. Inside a `db.transaction()` callback use the SqlRunner it passes; a nested
  * `db.read()`/`db.transaction()` in the same async context reuses that transaction instead of deadlocking.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DataSource, type DataSourceOptions, type EntityManager, type EntitySchema, type MigrationInterface } from 'typeorm';
+import { DataSource, type DataSourceOptions, type EntitySchema, type MigrationInterface } from 'typeorm';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { guard, mapDatabaseError } from './errors.js';
 import { ENTITIES, MIGRATIONS } from './registry.js';
+import { SqliteStatements, type SqliteConnection } from './sqlite-statements.js';
 
 export type Engine = 'sqlite' | 'postgres';
+
+/**
+ * What `read()` and `transaction()` callbacks get: one SQL statement at a time, written with sqlFor().
+ * Rows for a statement that returns rows. On SQLite it is the statement cache in sqlite-statements.ts;
+ * on PostgreSQL it is TypeORM's EntityManager (pooled connection, or the transaction's).
+ */
+export interface SqlRunner {
+  query(sql: string, parameters?: readonly unknown[]): Promise<any>;
+}
 
 export type MigrationClass = new () => MigrationInterface;
 
@@ -40,13 +50,13 @@ export interface Database {
    * Read-only work outside any write transaction. On SQLite it never observes another caller's
    * uncommitted writes. Connection failures become DatabaseUnavailableError.
    */
-  read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
+  read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
   /**
    * One write transaction, committed when `work` resolves, rolled back when it throws.
    * SQLite: serialised in-process, BEGIN IMMEDIATE. PostgreSQL: a pooled connection, READ COMMITTED
    * unless `isolation` says otherwise. Connection failures become DatabaseUnavailableError.
    */
-  transaction<T>(work: (manager: EntityManager) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  transaction<T>(work: (sql: SqlRunner) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** True when the database answers a trivial query (for /health/ready and PingForConfiguration). Never throws. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -221,12 +231,18 @@ class RwLock {
   private writer = false;
   private readonly queue: Array<{ write: boolean; resolve: () => void }> = [];
 
-  async acquire(write: boolean): Promise<void> {
+  /** Takes the lock now if it is free for this kind of access; false means: call acquire() and wait. */
+  tryAcquire(write: boolean): boolean {
     if (this.queue.length === 0 && !this.writer && (!write || this.readers === 0)) {
       if (write) this.writer = true;
       else this.readers++;
-      return;
+      return true;
     }
+    return false;
+  }
+
+  async acquire(write: boolean): Promise<void> {
+    if (this.tryAcquire(write)) return;
     await new Promise<void>((resolve) => this.queue.push({ write, resolve }));
   }
 
@@ -256,7 +272,7 @@ class RwLock {
 abstract class BaseDatabase implements Database {
   abstract readonly engine: Engine;
   /** The transaction manager of the current async context, if inside db.transaction(). */
-  protected readonly current = new AsyncLocalStorage<EntityManager>();
+  protected readonly current = new AsyncLocalStorage<SqlRunner>();
   private closed = false;
 
   constructor(
@@ -264,8 +280,8 @@ abstract class BaseDatabase implements Database {
     readonly description: string,
   ) {}
 
-  abstract read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
-  abstract transaction<T>(work: (manager: EntityManager) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  abstract read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
+  abstract transaction<T>(work: (sql: SqlRunner) => Promise<T>, options?: TransactionOptions): Promise<T>;
 
   async ping(): Promise<boolean> {
     if (this.closed) return false;
@@ -287,33 +303,63 @@ abstract class BaseDatabase implements Database {
 class SqliteDatabase extends BaseDatabase {
   readonly engine = 'sqlite' as const;
   private readonly lock = new RwLock();
+  private readonly statements: SqliteStatements;
 
   constructor(dataSource: DataSource, description: string) {
     super(dataSource, description);
     // TypeORM's sqlite query runner begins transactions with a DEFERRED "BEGIN TRANSACTION"; make them
     // IMMEDIATE (see the header comment). The better-sqlite3 driver hands out one shared query runner.
+    // Only TypeORM's own work (migrations) still goes through it; our SQL uses `statements`.
     const qr = dataSource.createQueryRunner() as unknown as { query: (q: string, ...rest: unknown[]) => Promise<unknown> };
     const original = qr.query.bind(qr);
     qr.query = (q: string, ...rest: unknown[]) => original(q === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : q, ...rest);
+    const connection = (dataSource.driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection;
+    this.statements = new SqliteStatements(connection);
   }
 
-  async read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T> {
     const inTx = this.current.getStore();
     if (inTx) return work(inTx);
-    await this.lock.acquire(false);
-    try {
-      return await guard(() => work(this.dataSource.manager));
-    } finally {
-      this.lock.release(false);
-    }
+    // Promise chaining rather than async/await: this wraps every read, and each await is measurable here.
+    const run = (): Promise<T> => {
+      let pending: Promise<T>;
+      try {
+        pending = work(this.statements);
+      } catch (err) {
+        pending = Promise.reject(err);
+      }
+      return pending.then(
+        (value) => {
+          this.lock.release(false);
+          return value;
+        },
+        (err: unknown) => {
+          this.lock.release(false);
+          throw mapDatabaseError(err);
+        },
+      );
+    };
+    if (this.lock.tryAcquire(false)) return run();
+    return this.lock.acquire(false).then(run);
   }
 
-  async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T> {
     const inTx = this.current.getStore();
     if (inTx) return work(inTx);
     await this.lock.acquire(true);
     try {
-      return await guard(() => this.dataSource.transaction((manager) => this.current.run(manager, () => work(manager))));
+      this.statements.run('BEGIN IMMEDIATE');
+      let result: T;
+      try {
+        result = await this.current.run(this.statements, () => work(this.statements));
+        this.statements.run('COMMIT');
+      } catch (err) {
+        if (this.statements.inTransaction) this.statements.run('ROLLBACK');
+        throw err;
+      }
+      return result;
+    } catch (err) {
+      throw mapDatabaseError(err);
     } finally {
       this.lock.release(true);
     }
@@ -323,16 +369,16 @@ class SqliteDatabase extends BaseDatabase {
 class PostgresDatabase extends BaseDatabase {
   readonly engine = 'postgres' as const;
 
-  async read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  async read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T> {
     const inTx = this.current.getStore();
     if (inTx) return work(inTx);
     return guard(() => work(this.dataSource.manager));
   }
 
-  async transaction<T>(work: (manager: EntityManager) => Promise<T>, options?: TransactionOptions): Promise<T> {
+  async transaction<T>(work: (sql: SqlRunner) => Promise<T>, options?: TransactionOptions): Promise<T> {
     const inTx = this.current.getStore();
     if (inTx) return work(inTx);
-    const run = (manager: EntityManager) => this.current.run(manager, () => work(manager));
+    const run = (manager: SqlRunner) => this.current.run(manager, () => work(manager));
     return guard(() =>
       options?.isolation ? this.dataSource.transaction(options.isolation, run) : this.dataSource.transaction(run),
     );
