@@ -1,4 +1,8 @@
-/** Maps query results (lookup.ts) to the contract's response types. Pure. */
+/**
+ * Maps query results (lookup.ts) to the contract's response types. Pure: the same answer gives the
+ * same object. A diagnosis or decision support element is built once per snapshot record and request
+ * variant, and marked immutable() so the codec writes its XML once too (docs/performance.md).
+ */
 import type { GetDecisionSupportResponseType } from '../../contracts/processmanagement/decisionsupport/insurancemedicine/GetDecisionSupportInteraction.js';
 import type {
   CodedDescriptionType,
@@ -13,6 +17,7 @@ import type {
 } from '../../contracts/_types/urn_riv_processmanagement_decisionsupport_insurancemedicine_1.js';
 import type { GetDiagnosisResponseType } from '../../contracts/processmanagement/decisionsupport/insurancemedicine/GetDiagnosisInteraction.js';
 import type { DataSetVersion } from './fmb-store.js';
+import { immutable } from '../soap/codec.js';
 import { ICD10_SE_OID } from './icd10.js';
 import type { DecisionSupportAnswer, DecisionSupportQueryResult, DiagnosisAnswer, DiagnosisQueryResult, ResultInfo } from './lookup.js';
 import type { CodedValue, Conditions, DescribedCodes, Recommendation } from './model.js';
@@ -45,7 +50,23 @@ function opt<K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } {
   return (v === undefined ? {} : { [key]: v }) as { [P in K]?: V };
 }
 
+/** Elements already built, per snapshot record (dropped with the snapshot) and request variant. */
+const built = new WeakMap<object, Map<string, object>>();
+
+function memoised<R extends object, T extends object>(record: R, variant: string, build: () => T): T {
+  let variants = built.get(record);
+  if (!variants) built.set(record, (variants = new Map()));
+  let element = variants.get(variant) as T | undefined;
+  if (!element) variants.set(variant, (element = immutable(build())));
+  return element;
+}
+
 export function toDiagnosis(a: DiagnosisAnswer): DiagnosisType {
+  const variant = `${a.status}\u0000${a.requestedCode ?? ''}\u0000${a.relatedDecisionSupportIds.join('\u0000')}`;
+  return memoised(a.record, variant, () => buildDiagnosis(a));
+}
+
+function buildDiagnosis(a: DiagnosisAnswer): DiagnosisType {
   const d = a.record;
   return {
     code: d.code,
@@ -102,6 +123,10 @@ function recommendation(r: Recommendation): RecommendationType {
 }
 
 export function toDecisionSupport(a: DecisionSupportAnswer): DecisionSupportType {
+  return memoised(a.record, `${a.status}\u0000${a.requestedCodes.join('\u0000')}`, () => buildDecisionSupport(a));
+}
+
+function buildDecisionSupport(a: DecisionSupportAnswer): DecisionSupportType {
   const d = a.record;
   return {
     id: d.id,

@@ -58,6 +58,25 @@ interface ComplexPlan {
 
 export class CodecError extends Error {}
 
+/** Values marked by immutable(): deeply frozen, so an encoding of one never changes. */
+const IMMUTABLE = new WeakSet<object>();
+
+/**
+ * Deep-freezes `value` and marks it, so that every ContractCodec may keep its encoding (by identity)
+ * and write the same XML text again instead of encoding it again. For content that is served many
+ * times and replaced rather than changed, such as the FMB snapshot's diagnoses (docs/performance.md).
+ */
+export function immutable<T extends object>(value: T): T {
+  const freeze = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
+    Object.freeze(v);
+    for (const child of Object.values(v)) freeze(child);
+  };
+  freeze(value);
+  IMMUTABLE.add(value);
+  return value;
+}
+
 const clark = (ns: string | null, local: string): string => (ns ? `{${ns}}${local}` : local);
 
 export function parseClark(q: string): { ns: string; local: string } {
@@ -71,6 +90,8 @@ export class ContractCodec {
   private readonly plans = new Map<string, SimplePlan | ComplexPlan>();
   /** namespace → prefix, fixed per contract. */
   private readonly prefixes = new Map<string, string>();
+  /** The XML of immutable() values already encoded by this codec, with the tag they were encoded as. */
+  private readonly encoded = new WeakMap<object, { readonly tag: string; readonly xml: string }>();
   /** `xmlns:ns1="…" xmlns:ns2="…"` declaring every namespace of the contract's types. */
   readonly nsDeclarations: string;
 
@@ -240,6 +261,23 @@ export class ContractCodec {
       throw new CodecError(`expected an object for <${tag}>, got ${value === null ? 'null' : typeof value}`);
     }
     const obj = value as Record<string, unknown>;
+    if (IMMUTABLE.has(obj) && decl === '') {
+      const memo = this.encoded.get(obj);
+      if (memo?.tag === tag) {
+        out.push(memo.xml);
+        return;
+      }
+      const own: string[] = [];
+      this.encodeComplex(tag, plan, obj, own, decl);
+      const xml = own.join('');
+      this.encoded.set(obj, { tag, xml });
+      out.push(xml);
+      return;
+    }
+    this.encodeComplex(tag, plan, obj, out, decl);
+  }
+
+  private encodeComplex(tag: string, plan: ComplexPlan, obj: Record<string, unknown>, out: string[], decl: string): void {
     let attrs = '';
     for (const fp of plan.attributes) {
       const v = obj[fp.name];
