@@ -6,6 +6,7 @@ import { parseImportFile } from '../src/insurancemedicine/model.js';
 import { createGetDiagnosisHandler } from '../src/insurancemedicine/get-diagnosis.js';
 import { createGetDecisionSupportHandler } from '../src/insurancemedicine/get-decision-support.js';
 import { forEachEngine } from './helpers/engines.js';
+import type { Database } from '../src/storage/database.js';
 
 const ctx = { logId: '6f1c1d7e-5d53-4a43-8b0e-2b1b2f9e0a11', headers: { LogicalAddress: 'TEST-PRODUCER' } };
 
@@ -120,5 +121,125 @@ forEachEngine('FMB store', (engine) => {
     const [a, b] = await Promise.all([new FmbStore(t.db).import(file()), new FmbStore(other).import(file())]);
     assert.equal([a, b].filter((s) => s.changed).length, 1);
     assert.equal((await new FmbStore(t.db).dataSetVersion()).version, 1);
+  });
+});
+
+// FmbStore.current() shares one data-set version read between the calls of one event-loop turn
+// (sharedVersionCheck) without weakening "a call made after an import committed sees it".
+forEachEngine('FMB store version check', (engine) => {
+  const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+  /** Counts the store's data-set version reads. */
+  function countVersionReads(store: FmbStore) {
+    const counter = { reads: 0 };
+    const original = store.dataSetVersion.bind(store);
+    store.dataSetVersion = () => {
+      counter.reads++;
+      return original();
+    };
+    return counter;
+  }
+
+  /** `db` with a read() that can be held: a held read runs now but answers only when released (a slow round trip). */
+  function holdableReads(db: Database) {
+    const control = { hold: false, held: [] as Array<() => void>, reads: 0 };
+    const wrapped: Database = {
+      engine: db.engine,
+      dataSource: db.dataSource,
+      description: db.description,
+      read: (work) => {
+        control.reads++;
+        const p = db.read(work);
+        if (!control.hold) return p;
+        return p.then((v) => new Promise((resolve) => control.held.push(() => resolve(v))));
+      },
+      transaction: (work, options) => db.transaction(work, options),
+      ping: () => db.ping(),
+      close: () => db.close(),
+    };
+    return { wrapped, control, release: () => control.held.splice(0).forEach((r) => r()) };
+  }
+
+  it('calls made in one turn share one version read; a later turn reads again', async () => {
+    const { db } = await engine.open();
+    const store = new FmbStore(db);
+    await store.import(file());
+    const warm = await store.current();
+    assert.equal(warm.version, 1);
+    const counter = countVersionReads(store);
+    const calls = Array.from({ length: 8 }, () => store.current());
+    assert.equal(counter.reads, 0, 'the read waits for the end of the turn');
+    const snaps = await Promise.all(calls);
+    assert.equal(counter.reads, 1);
+    for (const s of snaps) assert.equal(s, warm, 'unchanged version → the cached snapshot');
+    assert.equal(await store.current(), warm);
+    assert.equal(counter.reads, 2, 'a call in a later turn gets a read of its own');
+    const [a, b] = await Promise.all([store.current(), store.current()]);
+    assert.equal(counter.reads, 3);
+    assert.equal(a, b);
+  });
+
+  it('a call made after an import sees the new version (import through the store, or a bare version bump)', async () => {
+    const { db } = await engine.open();
+    const store = new FmbStore(db);
+    await store.import(file());
+    const v1 = await store.current();
+    assert.equal(v1.diagnoses.get('F32')?.displayName, 'Depressiv episod');
+    const summary = await store.import(file({ displayName: 'Depression (ny)' }));
+    assert.equal(summary.dataSetVersion, 2);
+    const v2 = await store.current();
+    assert.equal(v2.version, 2);
+    assert.notEqual(v2, v1);
+    assert.equal(v2.diagnoses.get('F32')?.displayName, 'Depression (ny)');
+    assert.equal(v2.diagnoses.get('F32')?.version, 2);
+    // any committed bump of fmb_data_set.version (another instance, the CLI) is seen by the next call
+    await db.transaction((m) => m.query("UPDATE fmb_data_set SET version = version + 1, last_changed = '2030-01-01T00:00:00.000Z' WHERE id = 1"));
+    const v3 = await store.current();
+    assert.equal(v3.version, 3);
+    assert.equal(v3.lastChanged, '2030-01-01T00:00:00.000Z');
+    assert.notEqual(v3, v2);
+  });
+
+  it('a call made after the shared read has started does not join it: it sees an import that committed meanwhile', async () => {
+    const { db } = await engine.open();
+    const { wrapped, control, release } = holdableReads(db);
+    const store = new FmbStore(wrapped);
+    await store.import(file());
+    const v1 = await store.current();
+    assert.equal(v1.version, 1);
+
+    control.hold = true;
+    const early = store.current(); // its version read starts in the check phase and is held (in flight)
+    const readsBefore = control.reads;
+    await nextTurn();
+    assert.equal(control.reads, readsBefore + 1, 'the shared read has started');
+    control.hold = false;
+    const summary = await store.import(file({ displayName: 'Depression (ny)' }));
+    assert.equal(summary.dataSetVersion, 2);
+    const late = await store.current(); // must not wait for, or reuse, the read still in flight
+    assert.equal(late.version, 2);
+    assert.equal(late.diagnoses.get('F32')?.displayName, 'Depression (ny)');
+    assert.equal(control.held.length, 1, 'the early read is still in flight');
+    release();
+    const earlySnap = await early;
+    assert.ok(earlySnap.version >= 1, 'the early call may answer the version it read, or a newer one');
+    const after = await store.current();
+    assert.equal(after.version, 2, 'the late read never goes back to an older snapshot');
+    assert.equal(after.diagnoses.get('F32')?.displayName, 'Depression (ny)');
+  });
+
+  it('calls in one turn after an import share one check and one rebuild, and see the import', async () => {
+    const { db } = await engine.open();
+    const store = new FmbStore(db);
+    await store.import(file());
+    await store.current();
+    const counter = countVersionReads(store);
+    // The import commits while no check is pending; then two calls in one turn share one read, made after it.
+    await store.import(file({ displayName: 'Depression (ny)' }));
+    const [a, b] = await Promise.all([store.current(), store.current()]);
+    assert.equal(counter.reads, 1 + 2, 'one shared check, then the rebuild reads the version before and after');
+    assert.equal(a, b, 'one rebuild shared');
+    assert.equal(a.version, 2);
+    assert.equal(a.diagnoses.get('F32')?.displayName, 'Depression (ny)');
   });
 });

@@ -15,6 +15,7 @@
  *   snapshot is never a mix of two imports (works on both engines without a long read transaction).
  *   Concurrent requests that find the same new version share one rebuild.
  */
+import { AsyncResource } from 'node:async_hooks';
 import type { Database, Engine, SqlRunner } from '../storage/database.js';
 import { sqlFor } from '../storage/sql.js';
 import { icd10Ancestors } from './icd10.js';
@@ -75,6 +76,7 @@ export class FmbStore {
   private snapshot: FmbSnapshot | undefined;
   private loading: Promise<FmbSnapshot> | undefined;
   private pendingCheck: Promise<DataSetVersion> | undefined;
+  private readonly context = new AsyncResource('FmbStore.versionCheck');
 
   constructor(private readonly db: Database) {}
 
@@ -97,7 +99,8 @@ export class FmbStore {
   async current(): Promise<FmbSnapshot> {
     const { version } = await this.sharedVersionCheck();
     const snap = this.snapshot;
-    if (snap && snap.version === version) return snap;
+    // >=: a read that started before a newer snapshot was built may report the older version.
+    if (snap && snap.version >= version) return snap;
     if (this.loading) {
       const loaded = await this.loading;
       if (loaded.version >= version) return loaded;
@@ -115,11 +118,15 @@ export class FmbStore {
   private sharedVersionCheck(): Promise<DataSetVersion> {
     if (this.pendingCheck) return this.pendingCheck;
     const check = new Promise<DataSetVersion>((resolve, reject) => {
-      setImmediate(() => {
-        // From here on a new arrival needs a read of its own.
-        if (this.pendingCheck === check) this.pendingCheck = undefined;
-        this.dataSetVersion().then(resolve, reject);
-      });
+      // In the store's own async context, not the first caller's: a caller inside db.transaction()
+      // must not lend its transaction to everyone's read.
+      this.context.runInAsyncScope(() =>
+        setImmediate(() => {
+          // From here on a new arrival needs a read of its own.
+          if (this.pendingCheck === check) this.pendingCheck = undefined;
+          this.dataSetVersion().then(resolve, reject);
+        }),
+      );
     });
     this.pendingCheck = check;
     return check;

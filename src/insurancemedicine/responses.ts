@@ -52,12 +52,21 @@ function opt<K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } {
 
 /** Elements already built, per snapshot record (dropped with the snapshot) and request variant. */
 const built = new WeakMap<object, Map<string, object>>();
+/**
+ * Variants kept per record. The variant includes the caller's requested code, and any code under a
+ * diagnosis maps to it, so callers could otherwise grow the memo without bound; past this many a
+ * variant is built for the one response (the common ones are the first ones asked for).
+ */
+const MAX_VARIANTS_PER_RECORD = 16;
 
 function memoised<R extends object, T extends object>(record: R, variant: string, build: () => T): T {
   let variants = built.get(record);
   if (!variants) built.set(record, (variants = new Map()));
-  let element = variants.get(variant) as T | undefined;
-  if (!element) variants.set(variant, (element = immutable(build())));
+  const known = variants.get(variant) as T | undefined;
+  if (known) return known;
+  if (variants.size >= MAX_VARIANTS_PER_RECORD) return build();
+  const element = immutable(build());
+  variants.set(variant, element);
   return element;
 }
 

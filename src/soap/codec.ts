@@ -67,8 +67,11 @@ const IMMUTABLE = new WeakSet<object>();
  * times and replaced rather than changed, such as the FMB snapshot's diagnoses (docs/performance.md).
  */
 export function immutable<T extends object>(value: T): T {
+  const seen = new Set<object>();
   const freeze = (v: unknown): void => {
-    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
+    // An already frozen object may still hold mutable children, so every object is walked once.
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
     Object.freeze(v);
     for (const child of Object.values(v)) freeze(child);
   };

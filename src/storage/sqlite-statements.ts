@@ -67,9 +67,12 @@ export class SqliteStatements implements SqlRunner {
     let statement = this.statements.get(sql);
     if (statement === undefined) {
       statement = this.connection.prepare(sql);
-      this.statements.set(sql, statement);
-      if (this.statements.size > STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value as string);
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value as string);
+    } else {
+      // Least recently used goes first: a hit moves the statement to the end of the Map's order.
+      this.statements.delete(sql);
     }
+    this.statements.set(sql, statement);
     return statement;
   }
 }
