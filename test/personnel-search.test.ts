@@ -89,6 +89,8 @@ for (const engine of engines) {
         continuation = res.continuation;
         pages++;
       } while (continuation);
+      // Counted by the database when the first page is full, by the page itself when it is not.
+      assert.equal(total, ids.length, 'totalCount is the number of hits');
       return { ids, total, pages };
     }
 

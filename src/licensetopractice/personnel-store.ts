@@ -200,7 +200,7 @@ export class PersonnelStore {
       }
     };
 
-    // Count.
+    // The count's statement (run after the page, and only when the page cannot tell).
     build(params);
     const needPerson = !viaLicence || personWhere.length > 0;
     const from = viaLicence
@@ -210,8 +210,7 @@ export class PersonnelStore {
       : `${TABLES.person} p`;
     const allWhere = [...where, ...personWhere];
     if (allWhere.length === 0) throw new Error('PersonnelStore.search needs at least one criterion');
-    const countRows = await this.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${allWhere.join(' AND ')}`, params.values);
-    const totalCount = Number(countRows[0]?.n ?? 0);
+    const countSql = `SELECT COUNT(*) AS n FROM ${from} WHERE ${allWhere.join(' AND ')}`;
 
     // Page.
     const pageParams = new Params();
@@ -233,6 +232,11 @@ export class PersonnelStore {
     );
     const more = rows.length > page.limit;
     const pageRows = more ? rows.slice(0, page.limit) : rows;
+    // A first page that holds every hit is its own count (identity-number lookups, narrow searches).
+    const totalCount =
+      !page.after && !more
+        ? pageRows.length
+        : Number((await this.query<{ n: number | string }>(countSql, params.values))[0]?.n ?? 0);
     const persons = await this.withLicences(pageRows);
     const last = pageRows[pageRows.length - 1];
     return {
