@@ -193,6 +193,31 @@ for (const engine of engines) {
       }
     });
 
+    it('answers the same licences from the person rows\' licence documents and from the licence tables', async () => {
+      const request: SearchPersonnelRequest = { familyName: 'a*', maxResults: 1000 };
+      const fromDocuments = await search(request);
+      const persons = fromDocuments.person ?? [];
+      assert.ok(persons.length > 100);
+      const licences = persons.flatMap((p) => p.licence ?? []);
+      assert.ok(licences.some((l) => (l.speciality ?? []).length > 0), 'the sample has specialities');
+      assert.ok(licences.some((l) => (l.restriction ?? []).length > 0), 'the sample has restrictions');
+      assert.ok(persons.some((p) => (p.licence ?? []).length > 1), 'the sample has persons with several licences');
+      const saved: Array<{ id: number; licence_document: string }> = await t.database.read((sql) =>
+        sql.query('SELECT id, licence_document FROM personnel_person WHERE licence_document IS NOT NULL'),
+      );
+      assert.equal(saved.length, COUNT, 'the loader writes a document for every person');
+      await t.database.transaction((sql) => sql.query('UPDATE personnel_person SET licence_document = NULL'));
+      try {
+        const fromTables = await search(request);
+        assert.deepEqual(fromTables.person, fromDocuments.person);
+      } finally {
+        await t.database.transaction(async (sql) => {
+          const update = engine === 'postgres' ? 'UPDATE personnel_person SET licence_document = $1 WHERE id = $2' : 'UPDATE personnel_person SET licence_document = ? WHERE id = ?';
+          for (const row of saved) await sql.query(update, [row.licence_document, row.id]);
+        });
+      }
+    });
+
     it('pages: every hit exactly once, stable order, totalCount and truncated', async () => {
       const want = expected((p) => p.licences.some((l) => l.professionCode === 'SJ') && nameKey(p.familyName) < 'l');
       const full = await walk({ professionCode: ['SJ'], familyName: 'a*', maxResults: 1000 });

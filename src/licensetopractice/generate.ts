@@ -31,6 +31,7 @@ import {
   type RestrictionCode,
 } from './codes.js';
 import { nameKey } from './name-key.js';
+import { encodeLicenceDocument } from './licence-document.js';
 import { FEMALE_GIVEN, MALE_GIVEN, surnameList } from './names.js';
 import {
   TABLES,
@@ -40,7 +41,8 @@ import {
   type Dialect,
 } from './schema.js';
 
-export const GENERATOR_VERSION = 1;
+/** 2: person rows carry their licence document (licence-document.ts). */
+export const GENERATOR_VERSION = 2;
 
 export interface GeneratedRestriction {
   readonly id: number;
@@ -385,8 +387,8 @@ interface TableSpec {
 
 const PERSON_SPEC: TableSpec = {
   table: TABLES.person,
-  columns: ['id', 'person_id', 'identity_number', 'coordination', 'given_name', 'family_name', 'given_key', 'family_key', 'birth_date', 'county_code', 'municipality_code', 'protected_identity', 'deceased'],
-  pgTypes: ['int4', 'text', 'text', 'int2', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'int2', 'int2'],
+  columns: ['id', 'person_id', 'identity_number', 'coordination', 'given_name', 'family_name', 'given_key', 'family_key', 'birth_date', 'county_code', 'municipality_code', 'protected_identity', 'deceased', 'licence_document'],
+  pgTypes: ['int4', 'text', 'text', 'int2', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'int2', 'int2', 'text'],
 };
 const LICENCE_SPEC: TableSpec = {
   table: TABLES.licence,
@@ -522,7 +524,7 @@ export async function loadRegister(
       const fk = nameKey(p.familyName);
       let full = persons.add([
         p.id, p.personId, p.identityNumber, b(p.coordination), p.givenName, p.familyName, gk, fk, p.birthDate,
-        p.countyCode, p.municipalityCode, b(p.protectedIdentity), b(p.deceased),
+        p.countyCode, p.municipalityCode, b(p.protectedIdentity), b(p.deceased), encodeLicenceDocument(p.licences),
       ]);
       for (const l of p.licences) {
         licenceCount++;

@@ -9,6 +9,9 @@
  * - Otherwise it is driven by `personnel_person` (indexes by name, given name, birth date, county,
  *   municipality, identity number); professions, specialities and prescriber codes are semi-joins.
  * - Keyset paging on (family_key, given_key, id): stable, and cheap at any depth.
+ * - The page's licences come from each person row's licence document (licence-document.ts), so a
+ *   page costs one row read per person; rows without one (older registers) use the licence tables.
+ * - The count runs only when the first page cannot tell it (it is full, or a later page is asked for).
  * - County and municipality criteria never match a person with protected identity: a match would
  *   reveal the address-derived field the response withholds.
  */
@@ -16,6 +19,7 @@ import crypto from 'node:crypto';
 import type { Database } from '../storage/database.js';
 import { sqlFor } from '../storage/sql.js';
 import type { ProfessionCode, RestrictionCode } from './codes.js';
+import { decodeLicenceDocument } from './licence-document.js';
 import { prefixUpperBound, type NameMatch } from './name-key.js';
 import { TABLES, type Dialect } from './schema.js';
 
@@ -102,6 +106,8 @@ interface PersonSqlRow {
   municipality_code: string | null;
   protected_identity: number;
   deceased: number;
+  /** NULL for a register loaded before the PersonnelLicenceDocument migration. */
+  licence_document: string | null;
 }
 
 interface LicenceSqlRow {
@@ -223,7 +229,7 @@ export class PersonnelStore {
     const limit = pageParams.add(page.limit + 1);
     const rows = await this.query<PersonSqlRow>(
       `SELECT p.id AS id, ${k.fk} AS fk, ${k.gk} AS gk, p.person_id, p.identity_number, p.coordination, p.given_name, p.family_name,
-              p.birth_date, p.county_code, p.municipality_code, p.protected_identity, p.deceased
+              p.birth_date, p.county_code, p.municipality_code, p.protected_identity, p.deceased, p.licence_document
          FROM ${pageFrom}
         WHERE ${pageWhere.join(' AND ')}
         ORDER BY ${k.fk}, ${k.gk}, ${k.id}
@@ -246,8 +252,28 @@ export class PersonnelStore {
     };
   }
 
+  /** The page's persons with their licences: from each row's licence document, else from the licence tables. */
   private async withLicences(rows: readonly PersonSqlRow[]): Promise<PersonRecord[]> {
-    if (rows.length === 0) return [];
+    const undocumented = rows.filter((r) => r.licence_document === null);
+    const queried = undocumented.length > 0 ? await this.queryLicences(undocumented) : new Map<number, LicenceRecord[]>();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      personId: r.person_id,
+      identityNumber: r.identity_number,
+      coordination: Number(r.coordination) === 1,
+      givenName: r.given_name,
+      familyName: r.family_name,
+      birthDate: r.birth_date,
+      countyCode: r.county_code ?? undefined,
+      municipalityCode: r.municipality_code ?? undefined,
+      protectedIdentity: Number(r.protected_identity) === 1,
+      deceased: Number(r.deceased) === 1,
+      licences: r.licence_document !== null ? decodeLicenceDocument(r.licence_document) : (queried.get(Number(r.id)) ?? []),
+    }));
+  }
+
+  /** Licences of the given persons from the normalised tables, by person id. */
+  private async queryLicences(rows: readonly PersonSqlRow[]): Promise<Map<number, LicenceRecord[]>> {
     const ids = rows.map((r) => Number(r.id));
     const inList = (ps: Params) => ids.map((id) => ps.add(id)).join(', ');
     // One round trip for licences with their specialities and restrictions (outer joins; the rare
@@ -291,34 +317,28 @@ export class PersonnelStore {
     const specByLicence = groupBy(specialities, (s) => Number(s.licence_id));
     const restrByLicence = groupBy(restrictions, (r) => Number(r.licence_id));
     const licByPerson = groupBy(licences, (l) => Number(l.person_id));
-    return rows.map((r) => ({
-      id: Number(r.id),
-      personId: r.person_id,
-      identityNumber: r.identity_number,
-      coordination: Number(r.coordination) === 1,
-      givenName: r.given_name,
-      familyName: r.family_name,
-      birthDate: r.birth_date,
-      countyCode: r.county_code ?? undefined,
-      municipalityCode: r.municipality_code ?? undefined,
-      protectedIdentity: Number(r.protected_identity) === 1,
-      deceased: Number(r.deceased) === 1,
-      licences: (licByPerson.get(Number(r.id)) ?? []).map((l) => ({
-        professionCode: l.profession_code as ProfessionCode,
-        licenceDate: l.licence_date,
-        valid: Number(l.valid) === 1,
-        education: l.education ?? undefined,
-        prescriptionRight: Number(l.prescription_right) === 1,
-        prescriberCode: l.prescriber_code ?? undefined,
-        specialities: (specByLicence.get(Number(l.id)) ?? []).map((s) => ({ code: s.code, name: s.name })),
-        restrictions: (restrByLicence.get(Number(l.id)) ?? []).map((x) => ({
-          code: x.code as RestrictionCode,
-          description: x.description,
-          fromDate: x.from_date,
-          toDate: x.to_date ?? undefined,
+    const out = new Map<number, LicenceRecord[]>();
+    for (const id of ids) {
+      out.set(
+        id,
+        (licByPerson.get(id) ?? []).map((l) => ({
+          professionCode: l.profession_code as ProfessionCode,
+          licenceDate: l.licence_date,
+          valid: Number(l.valid) === 1,
+          education: l.education ?? undefined,
+          prescriptionRight: Number(l.prescription_right) === 1,
+          prescriberCode: l.prescriber_code ?? undefined,
+          specialities: (specByLicence.get(Number(l.id)) ?? []).map((s) => ({ code: s.code, name: s.name })),
+          restrictions: (restrByLicence.get(Number(l.id)) ?? []).map((x) => ({
+            code: x.code as RestrictionCode,
+            description: x.description,
+            fromDate: x.from_date,
+            toDate: x.to_date ?? undefined,
+          })),
         })),
-      })),
-    }));
+      );
+    }
+    return out;
   }
 }
 

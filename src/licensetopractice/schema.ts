@@ -137,6 +137,26 @@ export class PersonnelRegister1767225602000 implements MigrationInterface {
   }
 }
 
+/**
+ * Each person row also carries its licences, with their specialities and restrictions, as one
+ * document (licence-document.ts). A search then reads a page of persons with everything it answers in
+ * one B-tree read per person, instead of four more index descents per licence: the licence query
+ * was the largest statement of a search (docs/performance.md). The normalised tables stay the
+ * source for the search criteria. NULL (a register loaded before this migration) means: read the
+ * normalised tables.
+ */
+export class PersonnelLicenceDocument1767225604000 implements MigrationInterface {
+  readonly name = 'PersonnelLicenceDocument1767225604000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE ${TABLES.person} ADD COLUMN licence_document TEXT NULL`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE ${TABLES.person} DROP COLUMN licence_document`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // TypeORM entity schemas (documentation of the mapping; data access uses parameterised SQL in
 // personnel-store.ts). Explicit column types everywhere; no decorator metadata.

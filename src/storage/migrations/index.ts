@@ -6,7 +6,7 @@
 import type { MigrationInterface } from 'typeorm';
 import { AuditTrail1767225600000 } from './1767225600000-AuditTrail.js';
 import { FmbContent1767225601000 } from './1767225601000-FmbContent.js';
-import { PersonnelRegister1767225602000 } from '../../licensetopractice/schema.js';
+import { PersonnelLicenceDocument1767225604000, PersonnelRegister1767225602000 } from '../../licensetopractice/schema.js';
 import { CaseHub1767225603000 } from '../../caseoverview/schema.js';
 
 export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
@@ -14,4 +14,5 @@ export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   FmbContent1767225601000,
   PersonnelRegister1767225602000,
   CaseHub1767225603000,
+  PersonnelLicenceDocument1767225604000,
 ];
