@@ -16,25 +16,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { GCM_NONCE_BYTES, gcmNonce } from '../security/gcm-nonce.js';
 
-const IV_BYTES = 12;
-
-/**
- * Random 96-bit GCM nonces, drawn from one CSPRNG refill per 512 nonces: a push seals three blobs, and
- * a randomBytes() call per nonce showed up in the push profile. Each nonce is copied out, never shared.
- */
-const noncePool = Buffer.alloc(IV_BYTES * 512);
-let noncePos = noncePool.length;
-function nextNonce(): Buffer {
-  if (noncePos === noncePool.length) {
-    randomFillSync(noncePool);
-    noncePos = 0;
-  }
-  const nonce = Buffer.from(noncePool.subarray(noncePos, noncePos + IV_BYTES));
-  noncePos += IV_BYTES;
-  return nonce;
-}
+const IV_BYTES = GCM_NONCE_BYTES;
 const TAG_BYTES = 16;
 const RELOAD_CHECK_MS = 2000;
 
@@ -138,7 +123,7 @@ export class CaseKeyRing {
 
   seal(plaintext: string, aad: string): Sealed {
     const keyId = this.currentKeyId;
-    const iv = nextNonce();
+    const iv = gcmNonce();
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(keyId)!, iv);
     cipher.setAAD(Buffer.from(aad, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

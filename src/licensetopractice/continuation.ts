@@ -11,6 +11,7 @@
  * Format: base64url( version(1) | iv(12) | ciphertext | tag(16) ).
  */
 import crypto from 'node:crypto';
+import { gcmNonce } from '../security/gcm-nonce.js';
 import type { SearchCriteria, SortKey } from './personnel-store.js';
 
 const VERSION = 1;
@@ -34,7 +35,7 @@ export function queryBinding(criteria: SearchCriteria, consumerHsaId: string): B
 }
 
 export function encodeContinuation(key: Buffer, binding: Buffer, after: SortKey): string {
-  const iv = crypto.randomBytes(12);
+  const iv = gcmNonce();
   const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(binding);
   const plain = Buffer.from(JSON.stringify([after.familyKey, after.givenKey, after.id]), 'utf8');
