@@ -3,10 +3,10 @@
  * here, on better-sqlite3's connection with a cache of prepared statements, not through TypeORM's
  * query runner.
  *
- * Why: under load TypeORM's query runner cost about 0.17 ms of CPU per statement in the server (its
- * async broadcaster and logger hooks and the EntityManager → DataSource → QueryRunner chain), ten times
- * the statement itself. Every operation pays it: GetDiagnosis went from ~2,000 to ~3,000 req/s when
- * its one primary-key read moved here (docs/performance.md). TypeORM stays for what it is good at
+ * Why, measured in the server under load (docs/performance.md): GetDiagnosis with its one primary-key
+ * read through TypeORM's query runner served ~2,000 req/s, and ~3,400 with the same read on a raw
+ * prepared statement; about 0.2 ms per call went to the runner's async chain (EntityManager →
+ * DataSource → QueryRunner, broadcaster hooks), not to SQLite. TypeORM stays for what it is good at
  * here: the DataSource, migrations and PostgreSQL.
  *
  * Results and errors match TypeORM's better-sqlite3 runner, so callers see no difference: a
