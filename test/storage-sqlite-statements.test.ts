@@ -42,6 +42,18 @@ function connection() {
   return { raw, spy, prepared };
 }
 
+/** Runs `work` on a fresh connection and a SqliteStatements over it, then closes the connection. */
+async function withStatements(
+  work: (c: ReturnType<typeof connection> & { s: SqliteStatements }) => Promise<void>,
+): Promise<void> {
+  const c = connection();
+  try {
+    await work({ ...c, s: new SqliteStatements(c.spy) });
+  } finally {
+    if (c.raw.open) c.raw.close();
+  }
+}
+
 function isSqliteQueryFailure(code: string | RegExp) {
   return (e: unknown) => {
     assert.ok(e instanceof QueryFailedError, `expected QueryFailedError, got ${String(e)}`);
@@ -56,9 +68,7 @@ function isSqliteQueryFailure(code: string | RegExp) {
 
 describe('SqliteStatements', () => {
   it('returns rows for SELECT, the last rowid for a plain INSERT, and rows for INSERT … RETURNING', async () => {
-    const { raw, spy } = connection();
-    try {
-      const s = new SqliteStatements(spy);
+    await withStatements(async ({ s }) => {
       assert.equal(await s.query('INSERT INTO item (name, flag) VALUES (?, ?)', ['a', 7]), 1);
       assert.equal(await s.query('INSERT INTO item (name, flag) VALUES (?, ?)', ['b', 8]), 2);
       assert.deepEqual(await s.query('INSERT INTO item (name, flag) VALUES (?, ?) RETURNING id, name', ['c', 9]), [{ id: 3, name: 'c' }]);
@@ -72,15 +82,11 @@ describe('SqliteStatements', () => {
       assert.equal(await s.query('UPDATE item SET flag = 0 WHERE id = ?', [1]), 3);
       // the synchronous form gives the same
       assert.deepEqual(s.run('SELECT count(*) AS n FROM item'), [{ n: 3 }]);
-    } finally {
-      raw.close();
-    }
+    });
   });
 
   it('binds booleans as 1/0 (better-sqlite3 itself refuses them)', async () => {
-    const { raw, spy } = connection();
-    try {
-      const s = new SqliteStatements(spy);
+    await withStatements(async ({ raw, s }) => {
       await s.query('INSERT INTO item (name, flag) VALUES (?, ?)', ['yes', true]);
       await s.query('INSERT INTO item (name, flag) VALUES (?, ?)', ['no', false]);
       assert.deepEqual(await s.query('SELECT name, flag, typeof(flag) AS t FROM item ORDER BY id'), [
@@ -89,15 +95,11 @@ describe('SqliteStatements', () => {
       ]);
       assert.deepEqual(await s.query('SELECT name FROM item WHERE flag = ?', [true]), [{ name: 'yes' }]);
       assert.throws(() => raw.prepare('SELECT ?').all(true), 'sanity: the raw driver cannot bind a boolean');
-    } finally {
-      raw.close();
-    }
+    });
   });
 
   it('rejects with QueryFailedError carrying the SQLite error, and never throws synchronously from query()', async () => {
-    const { raw, spy } = connection();
-    try {
-      const s = new SqliteStatements(spy);
+    await withStatements(async ({ s }) => {
       let syntax: Promise<unknown> | undefined;
       assert.doesNotThrow(() => {
         syntax = s.query('SELEC nonsense');
@@ -116,15 +118,11 @@ describe('SqliteStatements', () => {
       await assert.rejects(s.query('INSERT INTO item (name) VALUES (?)', [null]), isSqliteQueryFailure(/^SQLITE_CONSTRAINT/));
       assert.throws(() => s.run('SELEC nonsense'), QueryFailedError, 'run() throws synchronously');
       assert.deepEqual(await s.query('SELECT count(*) AS n FROM item'), [{ n: 1 }], 'the connection is still usable');
-    } finally {
-      raw.close();
-    }
+    });
   });
 
   it('prepares each SQL text once', async () => {
-    const { raw, spy, prepared } = connection();
-    try {
-      const s = new SqliteStatements(spy);
+    await withStatements(async ({ prepared, s }) => {
       for (let i = 0; i < 5; i++) await s.query('INSERT INTO item (name, flag) VALUES (?, ?)', [`n${i}`, i]);
       for (let i = 0; i < 5; i++) await s.query('SELECT name FROM item WHERE flag = ?', [i]);
       assert.deepEqual(prepared, ['INSERT INTO item (name, flag) VALUES (?, ?)', 'SELECT name FROM item WHERE flag = ?']);
@@ -132,15 +130,11 @@ describe('SqliteStatements', () => {
       await assert.rejects(s.query('SELEC 1'), QueryFailedError);
       await assert.rejects(s.query('SELEC 1'), QueryFailedError);
       assert.equal(prepared.filter((q) => q === 'SELEC 1').length, 2);
-    } finally {
-      raw.close();
-    }
+    });
   });
 
   it('bounds the cache: after many distinct texts the oldest is prepared again, recent ones are not', async () => {
-    const { raw, spy, prepared } = connection();
-    try {
-      const s = new SqliteStatements(spy);
+    await withStatements(async ({ prepared, s }) => {
       const text = (i: number) => `SELECT ${i} AS n`;
       const distinct = 1000; // well above the cache size (500)
       for (let i = 0; i < distinct; i++) assert.deepEqual(await s.query(text(i)), [{ n: i }]);
@@ -150,9 +144,17 @@ describe('SqliteStatements', () => {
       await s.query(text(0));
       assert.equal(prepared.length, distinct + 1, 'the oldest text was evicted and is prepared again');
       assert.equal(prepared.at(-1), text(0));
-    } finally {
-      raw.close();
-    }
+      // Least recently used, not first prepared: text(501) is now the oldest text in the cache; a hit
+      // keeps it, so the next new text evicts text(502) instead.
+      const before = prepared.length;
+      await s.query(text(501));
+      assert.equal(prepared.length, before, 'text(501) was still cached');
+      await s.query(text(distinct));
+      await s.query(text(501));
+      assert.equal(prepared.length, before + 1, 'a text used recently stays cached');
+      await s.query(text(502));
+      assert.equal(prepared.length, before + 2, 'the least recently used text was evicted');
+    });
   });
 
   it('reports inTransaction from the connection, and false once it is closed', () => {
