@@ -11,7 +11,7 @@
  * Format: base64url( version(1) | iv(12) | ciphertext | tag(16) ).
  */
 import crypto from 'node:crypto';
-import { gcmNonce } from '../security/gcm-nonce.js';
+import { GCM_NONCE_BYTES, gcmNonce } from '../security/gcm-nonce.js';
 import type { SearchCriteria, SortKey } from './personnel-store.js';
 
 const VERSION = 1;
@@ -46,12 +46,12 @@ export function encodeContinuation(key: Buffer, binding: Buffer, after: SortKey)
 export function decodeContinuation(key: Buffer, binding: Buffer, token: string): SortKey | undefined {
   if (!/^[A-Za-z0-9_-]{40,2000}$/.test(token)) return undefined;
   const raw = Buffer.from(token, 'base64url');
-  if (raw.length < 1 + 12 + 16 + 2 || raw[0] !== VERSION) return undefined;
+  if (raw.length < 1 + GCM_NONCE_BYTES + 16 + 2 || raw[0] !== VERSION) return undefined;
   try {
-    const decipher = crypto.createDecipheriv('aes-256-gcm', key, raw.subarray(1, 13));
+    const decipher = crypto.createDecipheriv('aes-256-gcm', key, raw.subarray(1, 1 + GCM_NONCE_BYTES));
     decipher.setAAD(binding);
     decipher.setAuthTag(raw.subarray(raw.length - 16));
-    const plain = Buffer.concat([decipher.update(raw.subarray(13, raw.length - 16)), decipher.final()]);
+    const plain = Buffer.concat([decipher.update(raw.subarray(1 + GCM_NONCE_BYTES, raw.length - 16)), decipher.final()]);
     const parsed: unknown = JSON.parse(plain.toString('utf8'));
     if (
       !Array.isArray(parsed) ||
