@@ -154,6 +154,7 @@ forEachEngine('FMB store version check', (engine) => {
         return p.then((v) => new Promise((resolve) => control.held.push(() => resolve(v))));
       },
       transaction: (work, options) => db.transaction(work, options),
+      write: (program, input) => db.write(program, input),
       ping: () => db.ping(),
       close: () => db.close(),
     };

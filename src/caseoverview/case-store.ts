@@ -15,12 +15,13 @@
  * one, and the retry sees the winner's row.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditEntryInput, AuditTrail } from '../storage/audit.js';
+import { writeAuditEntries, type AuditEntryInput, type AuditTrail } from '../storage/audit.js';
 import { canonicalJson } from '../storage/canonical.js';
 import type { Database, Engine, SqlRunner } from '../storage/database.js';
 import { sqlFor } from '../storage/sql.js';
 import { DatabaseUnavailableError } from '../storage/errors.js';
-import type { CaseKeyRing, Sealed } from './keys.js';
+import { writeProgram } from '../storage/sqlite-writer.js';
+import { CaseKeyRing, type Sealed } from './keys.js';
 import { CASE_TABLES } from './schema.js';
 import type { CaseContent, Subject } from './validation.js';
 
@@ -31,8 +32,12 @@ export interface PushInput {
   readonly notify: boolean;
   /** A verified signature, kept as evidence with the history entry (with the envelope it signs). */
   readonly evidence?: { readonly signatureXml: string; readonly signedEnvelope: string };
-  /** The audit entry for this push, given its outcome; committed in the push's own transaction. */
-  readonly audit: (result: PushResult) => AuditEntryInput;
+  /**
+   * This push's audit entry, committed in the push's own transaction. Applying the push sets its
+   * outcome and record count, and adds revision, signed and notified to its criteria. Plain data, like
+   * the rest of PushInput: on SQLite it crosses to the writer thread.
+   */
+  readonly audit: AuditEntryInput;
 }
 
 export interface PushResult {
@@ -122,8 +127,15 @@ export interface CaseStoreOptions {
 
 export class CaseStore {
   private queue: Pending[] = [];
-  private flushing: Promise<void> | undefined;
+  private readonly flushing = new Set<Promise<void>>();
   private scheduled = false;
+  /**
+   * Batches in flight. On SQLite several: they wait in the writer thread's queue, and the writer
+   * commits everything waiting in one transaction the moment the previous one has committed, instead
+   * of after a round trip through this thread's event loop. It runs them in order, so one case's
+   * pushes keep their order.
+   */
+  private readonly maxInFlight: number;
   private readonly maxBatch: number;
   private readonly sql: (text: string) => string;
 
@@ -134,6 +146,7 @@ export class CaseStore {
     private readonly options: CaseStoreOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 256;
+    this.maxInFlight = db.engine === 'sqlite' ? 4 : 1;
     this.sql = sqlFor(db.engine);
   }
 
@@ -154,14 +167,14 @@ export class CaseStore {
 
   /** Resolves when every queued push has been committed (or failed). */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.flushing || this.scheduled) {
-      if (this.flushing) await this.flushing;
+    while (this.queue.length > 0 || this.flushing.size > 0 || this.scheduled) {
+      if (this.flushing.size > 0) await Promise.all(this.flushing);
       else await new Promise((r) => setImmediate(r));
     }
   }
 
   private schedule(): void {
-    if (this.flushing || this.scheduled) return; // a running flush picks the queue up when it ends
+    if (this.flushing.size >= this.maxInFlight || this.scheduled) return; // a running flush picks the queue up when it ends
     this.scheduled = true;
     // One event-loop turn lets the pushes that arrived together share the commit.
     setImmediate(() => {
@@ -171,17 +184,23 @@ export class CaseStore {
   }
 
   private startFlush(): void {
-    if (this.flushing || this.queue.length === 0) return;
+    if (this.flushing.size >= this.maxInFlight || this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.maxBatch);
-    this.flushing = this.runBatch(batch).finally(() => {
-      this.flushing = undefined;
+    const flush: Promise<void> = this.runBatch(batch).finally(() => {
+      this.flushing.delete(flush);
       if (this.queue.length > 0) this.schedule();
     });
+    this.flushing.add(flush);
+  }
+
+  /** One transaction for these pushes (on SQLite, on the writer thread). */
+  private apply(inputs: readonly PushInput[]): Promise<PushResult[]> {
+    return this.db.write(APPLY_PUSHES, { engine: this.db.engine, keysFile: this.keys.file, inputs });
   }
 
   private async runBatch(batch: Pending[]): Promise<void> {
     try {
-      const results = await this.db.transaction((m) => this.applyAll(m, batch.map((p) => p.input)));
+      const results = await this.apply(batch.map((p) => p.input));
       batch.forEach((p, i) => p.resolve(results[i]!));
       this.afterCommit(results);
       return;
@@ -195,7 +214,7 @@ export class CaseStore {
       let lastError: unknown;
       for (let attempt = 0; attempt < RETRIES_ALONE; attempt++) {
         try {
-          const [result] = await this.db.transaction((m) => this.applyAll(m, [p.input]));
+          const [result] = await this.apply([p.input]);
           p.resolve(result!);
           this.afterCommit([result!]);
           lastError = undefined;
@@ -211,108 +230,6 @@ export class CaseStore {
 
   private afterCommit(results: readonly PushResult[]): void {
     if (results.some((r) => r.notificationId)) this.options.onNotificationQueued?.();
-  }
-
-  private async applyAll(m: SqlRunner, inputs: readonly PushInput[]): Promise<PushResult[]> {
-    // Key order (stable, so one case's pushes keep their arrival order): a consistent lock order across instances.
-    const order = inputs
-      .map((input, index) => ({ input, index }))
-      .sort((a, b) => {
-        const ka = `${a.input.content.senderOrganisation.organisationNumber}\0${a.input.content.caseId}`;
-        const kb = `${b.input.content.senderOrganisation.organisationNumber}\0${b.input.content.caseId}`;
-        return ka < kb ? -1 : ka > kb ? 1 : a.index - b.index;
-      });
-    const results: PushResult[] = new Array(inputs.length);
-    const auditEntries: AuditEntryInput[] = [];
-    for (const { input, index } of order) {
-      const result = await this.applyOne(m, input);
-      results[index] = result;
-      auditEntries.push(input.audit(result));
-    }
-    await this.audit.appendInTransaction(m, auditEntries);
-    return results;
-  }
-
-  private async applyOne(m: SqlRunner, input: PushInput): Promise<PushResult> {
-    const c = input.content;
-    const sender = c.senderOrganisation.organisationNumber;
-    const mac = this.keys.contentMac(canonicalJson(c));
-    const lock = this.db.engine === 'postgres' ? ' FOR UPDATE' : '';
-    const rows: CaseRow[] = await m.query(
-      this.sql(`SELECT id, status, case_updated, revision, content_mac FROM ${CASE_TABLES.case} WHERE sender_org = ? AND case_id = ?${lock}`),
-      [sender, c.caseId],
-    );
-    const existing = rows[0];
-    const now = new Date().toISOString();
-    const seal = () => this.keys.seal(JSON.stringify(c), aad.case(sender, c.caseId));
-    const subjectHash = this.keys.subjectHash(c.subject.id);
-    let caseRowId: number;
-    let revision: number;
-    let outcome: PushOutcome;
-    if (!existing) {
-      const sealed = seal();
-      const inserted: Array<{ id: number }> = await m.query(
-        this.sql(
-          `INSERT INTO ${CASE_TABLES.case} (sender_org, case_id, subject_hash, status, case_updated, revision, content_mac, key_id, content, stored_at)` +
-            ` VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`,
-        ),
-        [sender, c.caseId, subjectHash, c.status, c.caseUpdated, mac, sealed.keyId, sealed.blob, now],
-      );
-      caseRowId = Number(inserted[0]!.id);
-      revision = 1;
-      outcome = 'CREATED';
-    } else {
-      const current = Number(existing.revision);
-      // Ordering is by caseUpdated (spec §5.4); both sides are fixed-width UTC ISO text.
-      if (c.caseUpdated < existing.case_updated) return { outcome: 'STALE', revision: current };
-      if (c.caseUpdated === existing.case_updated) {
-        return { outcome: existing.content_mac === mac ? 'UNCHANGED' : 'CONFLICT', revision: current };
-      }
-      caseRowId = Number(existing.id);
-      revision = current + 1;
-      outcome = 'UPDATED';
-      const sealed = seal();
-      await m.query(
-        this.sql(
-          `UPDATE ${CASE_TABLES.case} SET subject_hash = ?, status = ?, case_updated = ?, revision = ?, content_mac = ?, key_id = ?, content = ?, stored_at = ? WHERE id = ?`,
-        ),
-        [subjectHash, c.status, c.caseUpdated, revision, mac, sealed.keyId, sealed.blob, now, caseRowId],
-      );
-    }
-
-    const history: HistoryPayload = {
-      status: c.status,
-      statusDate: c.statusDate,
-      caseUpdated: c.caseUpdated,
-      contentMac: mac,
-      ...(input.evidence ? { signatureXml: input.evidence.signatureXml, signedEnvelope: input.evidence.signedEnvelope } : {}),
-    };
-    const h = this.keys.seal(JSON.stringify(history), aad.history(caseRowId, revision));
-    await m.query(
-      this.sql(`INSERT INTO ${CASE_TABLES.history} (case_row_id, revision, recorded_at, key_id, content) VALUES (?, ?, ?, ?, ?)`),
-      [caseRowId, revision, now, h.keyId, h.blob],
-    );
-
-    // "New information" for the subject: a new case or a changed status, unless the sender said notify=false.
-    const statusChanged = !existing || existing.status !== c.status;
-    let notificationId: string | undefined;
-    if (statusChanged && input.notify) {
-      notificationId = randomUUID();
-      const payload: NotificationPayload = {
-        notificationId,
-        subject: { [c.subject.kind]: c.subject.id },
-        senderOrganisation: { organisationNumber: sender, name: c.senderOrganisation.name },
-        createdAt: now,
-      };
-      const o = this.keys.seal(JSON.stringify(payload), aad.outbox(notificationId));
-      await m.query(
-        this.sql(
-          `INSERT INTO ${CASE_TABLES.outbox} (notification_id, case_row_id, created_at, key_id, content, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, ?)`,
-        ),
-        [notificationId, caseRowId, now, o.keyId, o.blob, now],
-      );
-    }
-    return { outcome, revision, ...(notificationId ? { notificationId } : {}) };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -379,32 +296,20 @@ export class CaseStore {
    */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedNotification[]> {
     const now = new Date();
-    const nowIso = now.toISOString();
-    const skipLocked = this.db.engine === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-    return this.db.transaction(async (m) => {
-      const rows: Array<{ id: number; notification_id: string; key_id: string; content: string; attempts: number }> = await m.query(
-        this.sql(
-          `SELECT id, notification_id, key_id, content, attempts FROM ${CASE_TABLES.outbox}` +
-            ` WHERE delivered_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)` +
-            ` ORDER BY id LIMIT ${Math.max(1, Math.floor(limit))}${skipLocked}`,
-        ),
-        [nowIso, nowIso],
-      );
-      if (rows.length === 0) return [];
-      const token = randomUUID();
-      const until = new Date(now.getTime() + leaseMs).toISOString();
-      const ids = rows.map((r) => Number(r.id));
-      await m.query(
-        this.sql(`UPDATE ${CASE_TABLES.outbox} SET claimed_until = ?, claim_token = ? WHERE id IN (${ids.map(() => '?').join(', ')})`),
-        [until, token, ...ids],
-      );
-      return rows.map((r) => ({
-        id: Number(r.id),
-        token,
-        attempts: Number(r.attempts),
-        payload: JSON.parse(this.keys.open({ keyId: r.key_id, blob: r.content }, aad.outbox(r.notification_id))) as NotificationPayload,
-      }));
+    const token = randomUUID();
+    const rows = await this.db.write(CLAIM_OUTBOX, {
+      engine: this.db.engine,
+      limit: Math.max(1, Math.floor(limit)),
+      now: now.toISOString(),
+      until: new Date(now.getTime() + leaseMs).toISOString(),
+      token,
     });
+    return rows.map((r) => ({
+      id: Number(r.id),
+      token,
+      attempts: Number(r.attempts),
+      payload: JSON.parse(this.keys.open({ keyId: r.key_id, blob: r.content }, aad.outbox(r.notification_id))) as NotificationPayload,
+    }));
   }
 
   /**
@@ -414,25 +319,11 @@ export class CaseStore {
    */
   async markDelivered(delivered: readonly ClaimedNotification[]): Promise<Set<number>> {
     if (delivered.length === 0) return new Set();
-    const at = new Date().toISOString();
     // One statement per claim token (a round's rows share one): the token guards against a lapsed lease.
     const byToken = new Map<string, number[]>();
     for (const n of delivered) byToken.set(n.token, [...(byToken.get(n.token) ?? []), n.id]);
-    const rows = await this.db.transaction(async (m) => {
-      const marked: Array<{ id: number }> = [];
-      for (const [token, ids] of byToken) {
-        const changed: Array<{ id: number }> = await m.query(
-          this.sql(
-            `UPDATE ${CASE_TABLES.outbox} SET delivered_at = ?, claimed_until = NULL, claim_token = NULL` +
-              ` WHERE claim_token = ? AND id IN (${ids.map(() => '?').join(', ')}) RETURNING id`,
-          ),
-          [at, token, ...ids],
-        );
-        marked.push(...changed);
-      }
-      return marked;
-    });
-    return new Set(rows.map((r) => Number(r.id)));
+    const ids = await this.db.write(MARK_DELIVERED, { engine: this.db.engine, at: new Date().toISOString(), claims: [...byToken] });
+    return new Set(ids);
   }
 
   /** Releases a claim after a failed delivery, to be retried at `nextAttempt`. `error` must hold no personal data. */
@@ -526,3 +417,203 @@ export class CaseStore {
     return total;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Applying pushes (runs on SQLite's writer thread, or in a db.transaction() on PostgreSQL)
+
+/** The write program (storage/sqlite-writer.ts) of one group commit of pushes. */
+export function applyPushesProgram(
+  sql: SqlRunner,
+  job: { readonly engine: Engine; readonly keysFile: string; readonly inputs: readonly PushInput[] },
+): Promise<PushResult[]> {
+  let keys = programKeyRings.get(job.keysFile);
+  if (!keys) {
+    keys = new CaseKeyRing(job.keysFile);
+    programKeyRings.set(job.keysFile, keys);
+  }
+  return applyPushes(sql, job.engine, keys, job.inputs);
+}
+
+/** The key rings of write programs, by keys file; each re-reads its file after a rotation, like the store's own. */
+const programKeyRings = new Map<string, CaseKeyRing>();
+
+const APPLY_PUSHES = writeProgram(import.meta.url, applyPushesProgram);
+
+function pushAuditEntry(input: PushInput, result: PushResult): AuditEntryInput {
+  return {
+    ...input.audit,
+    outcome: result.outcome,
+    recordCount: result.outcome === 'CREATED' || result.outcome === 'UPDATED' ? 1 : 0,
+    criteria: {
+      ...input.audit.criteria,
+      revision: result.revision,
+      signed: input.evidence !== undefined,
+      notified: result.notificationId !== undefined,
+    },
+  };
+}
+
+async function applyPushes(m: SqlRunner, engine: Engine, keys: CaseKeyRing, inputs: readonly PushInput[]): Promise<PushResult[]> {
+  // Key order (stable, so one case's pushes keep their arrival order): a consistent lock order across instances.
+  const order = inputs
+    .map((input, index) => ({ input, index }))
+    .sort((a, b) => {
+      const ka = `${a.input.content.senderOrganisation.organisationNumber}\0${a.input.content.caseId}`;
+      const kb = `${b.input.content.senderOrganisation.organisationNumber}\0${b.input.content.caseId}`;
+      return ka < kb ? -1 : ka > kb ? 1 : a.index - b.index;
+    });
+  const results: PushResult[] = new Array(inputs.length);
+  const auditEntries: AuditEntryInput[] = [];
+  for (const { input, index } of order) {
+    const result = await applyOne(m, engine, keys, input);
+    results[index] = result;
+    auditEntries.push(pushAuditEntry(input, result));
+  }
+  await writeAuditEntries(m, engine, auditEntries);
+  return results;
+}
+
+async function applyOne(m: SqlRunner, engine: Engine, keys: CaseKeyRing, input: PushInput): Promise<PushResult> {
+  const sql = sqlFor(engine);
+  const c = input.content;
+  const sender = c.senderOrganisation.organisationNumber;
+  const mac = keys.contentMac(canonicalJson(c));
+  const lock = engine === 'postgres' ? ' FOR UPDATE' : '';
+  const rows: CaseRow[] = await m.query(
+    sql(`SELECT id, status, case_updated, revision, content_mac FROM ${CASE_TABLES.case} WHERE sender_org = ? AND case_id = ?${lock}`),
+    [sender, c.caseId],
+  );
+  const existing = rows[0];
+  const now = new Date().toISOString();
+  const seal = () => keys.seal(JSON.stringify(c), aad.case(sender, c.caseId));
+  const subjectHash = keys.subjectHash(c.subject.id);
+  let caseRowId: number;
+  let revision: number;
+  let outcome: PushOutcome;
+  if (!existing) {
+    const sealed = seal();
+    const inserted: Array<{ id: number }> = await m.query(
+      sql(
+        `INSERT INTO ${CASE_TABLES.case} (sender_org, case_id, subject_hash, status, case_updated, revision, content_mac, key_id, content, stored_at)` +
+          ` VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`,
+      ),
+      [sender, c.caseId, subjectHash, c.status, c.caseUpdated, mac, sealed.keyId, sealed.blob, now],
+    );
+    caseRowId = Number(inserted[0]!.id);
+    revision = 1;
+    outcome = 'CREATED';
+  } else {
+    const current = Number(existing.revision);
+    // Ordering is by caseUpdated (spec §5.4); both sides are fixed-width UTC ISO text.
+    if (c.caseUpdated < existing.case_updated) return { outcome: 'STALE', revision: current };
+    if (c.caseUpdated === existing.case_updated) {
+      return { outcome: existing.content_mac === mac ? 'UNCHANGED' : 'CONFLICT', revision: current };
+    }
+    caseRowId = Number(existing.id);
+    revision = current + 1;
+    outcome = 'UPDATED';
+    const sealed = seal();
+    await m.query(
+      sql(
+        `UPDATE ${CASE_TABLES.case} SET subject_hash = ?, status = ?, case_updated = ?, revision = ?, content_mac = ?, key_id = ?, content = ?, stored_at = ? WHERE id = ?`,
+      ),
+      [subjectHash, c.status, c.caseUpdated, revision, mac, sealed.keyId, sealed.blob, now, caseRowId],
+    );
+  }
+
+  const history: HistoryPayload = {
+    status: c.status,
+    statusDate: c.statusDate,
+    caseUpdated: c.caseUpdated,
+    contentMac: mac,
+    ...(input.evidence ? { signatureXml: input.evidence.signatureXml, signedEnvelope: input.evidence.signedEnvelope } : {}),
+  };
+  const h = keys.seal(JSON.stringify(history), aad.history(caseRowId, revision));
+  await m.query(
+    sql(`INSERT INTO ${CASE_TABLES.history} (case_row_id, revision, recorded_at, key_id, content) VALUES (?, ?, ?, ?, ?)`),
+    [caseRowId, revision, now, h.keyId, h.blob],
+  );
+
+  // "New information" for the subject: a new case or a changed status, unless the sender said notify=false.
+  const statusChanged = !existing || existing.status !== c.status;
+  let notificationId: string | undefined;
+  if (statusChanged && input.notify) {
+    notificationId = randomUUID();
+    const payload: NotificationPayload = {
+      notificationId,
+      subject: { [c.subject.kind]: c.subject.id },
+      senderOrganisation: { organisationNumber: sender, name: c.senderOrganisation.name },
+      createdAt: now,
+    };
+    const o = keys.seal(JSON.stringify(payload), aad.outbox(notificationId));
+    await m.query(
+      sql(
+        `INSERT INTO ${CASE_TABLES.outbox} (notification_id, case_row_id, created_at, key_id, content, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, ?)`,
+      ),
+      [notificationId, caseRowId, now, o.keyId, o.blob, now],
+    );
+  }
+  return { outcome, revision, ...(notificationId ? { notificationId } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbox write programs
+
+interface OutboxClaimRow {
+  id: number;
+  notification_id: string;
+  key_id: string;
+  content: string;
+  attempts: number;
+}
+
+/**
+ * The write program of an outbox claim: due rows, marked with the claim token and lease. On PostgreSQL
+ * they are selected `FOR UPDATE SKIP LOCKED`, so two instances polling at once take disjoint rows.
+ */
+export async function claimOutboxProgram(
+  m: SqlRunner,
+  job: { readonly engine: Engine; readonly limit: number; readonly now: string; readonly until: string; readonly token: string },
+): Promise<OutboxClaimRow[]> {
+  const sql = sqlFor(job.engine);
+  const skipLocked = job.engine === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+  const rows: OutboxClaimRow[] = await m.query(
+    sql(
+      `SELECT id, notification_id, key_id, content, attempts FROM ${CASE_TABLES.outbox}` +
+        ` WHERE delivered_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)` +
+        ` ORDER BY id LIMIT ${job.limit}${skipLocked}`,
+    ),
+    [job.now, job.now],
+  );
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => Number(r.id));
+  await m.query(
+    sql(`UPDATE ${CASE_TABLES.outbox} SET claimed_until = ?, claim_token = ? WHERE id IN (${ids.map(() => '?').join(', ')})`),
+    [job.until, job.token, ...ids],
+  );
+  return rows;
+}
+
+const CLAIM_OUTBOX = writeProgram(import.meta.url, claimOutboxProgram);
+
+/** The write program that marks delivered rows whose claim still holds; returns their ids. */
+export async function markDeliveredProgram(
+  m: SqlRunner,
+  job: { readonly engine: Engine; readonly at: string; readonly claims: ReadonlyArray<readonly [token: string, ids: readonly number[]]> },
+): Promise<number[]> {
+  const sql = sqlFor(job.engine);
+  const marked: number[] = [];
+  for (const [token, ids] of job.claims) {
+    const changed: Array<{ id: number }> = await m.query(
+      sql(
+        `UPDATE ${CASE_TABLES.outbox} SET delivered_at = ?, claimed_until = NULL, claim_token = NULL` +
+          ` WHERE claim_token = ? AND id IN (${ids.map(() => '?').join(', ')}) RETURNING id`,
+      ),
+      [job.at, token, ...ids],
+    );
+    marked.push(...changed.map((r) => Number(r.id)));
+  }
+  return marked;
+}
+
+const MARK_DELIVERED = writeProgram(import.meta.url, markDeliveredProgram);

@@ -102,7 +102,7 @@ export class CaseKeyRing {
   private mtimeMs = 0;
   private lastCheck = 0;
 
-  constructor(private readonly file: string) {
+  constructor(readonly file: string) {
     this.load();
   }
 

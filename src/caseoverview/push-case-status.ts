@@ -105,13 +105,8 @@ export function createPushCaseStatusHandler(deps: PushCaseStatusDeps): PushCaseS
         content,
         notify: cs.notify !== false,
         ...(evidence ? { evidence } : {}),
-        audit: (r) =>
-          auditFromContext(ctx, {
-            action: 'write',
-            outcome: r.outcome,
-            criteria: criteria({ revision: r.revision, signed: evidence !== undefined, notified: r.notificationId !== undefined }),
-            recordCount: r.outcome === 'CREATED' || r.outcome === 'UPDATED' ? 1 : 0,
-          }),
+        // The store completes it with the outcome, revision, signed and notified.
+        audit: auditFromContext(ctx, { action: 'write', criteria: criteria(), recordCount: 0 }),
       });
 
       switch (result.outcome) {

@@ -11,7 +11,8 @@
  * write transaction is BEGIN IMMEDIATE, i.e. already exclusive).
  *
  * Throughput: `AuditTrail.append()` queues the entry and a background flush writes everything queued
- * in ONE transaction (group commit); each caller's promise resolves after that commit. While a flush
+ * in ONE transaction (group commit); each caller's promise resolves after that commit. On SQLite the
+ * flush runs on the writer thread (sqlite-writer.ts), so its fsync does not stall the event loop. While a flush
  * commits, new entries gather for the next one, so batches grow with load and the cost per entry falls.
  * `appendInTransaction(manager, entries)` writes inside the caller's own transaction instead (the case
  * hub: push + audit commit together, or neither does).
@@ -29,6 +30,7 @@ import type { Database, Engine, SqlRunner } from './database.js';
 import { sqlFor } from './sql.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { guard } from './errors.js';
+import { writeProgram } from './sqlite-writer.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -221,7 +223,15 @@ async function lockHead(manager: SqlRunner, engine: Engine): Promise<{ seq: numb
   return { seq: Number(head.seq), hash: head.hash };
 }
 
-/** Writes entries at the chain head inside an open transaction (which must be a db.transaction()). */
+/**
+ * Writes entries at the chain head inside an open write transaction (a db.transaction(), or a write
+ * program on SQLite's writer thread). Callers validate first (AuditTrail does).
+ */
+export async function writeAuditEntries(manager: SqlRunner, engine: Engine, inputs: readonly AuditEntryInput[]): Promise<AuditReceipt[]> {
+  inputs.forEach(validate);
+  return writeEntries(manager, engine, inputs);
+}
+
 async function writeEntries(manager: SqlRunner, engine: Engine, inputs: readonly AuditEntryInput[]): Promise<AuditReceipt[]> {
   if (inputs.length === 0) return [];
   const head = await lockHead(manager, engine);
@@ -259,6 +269,13 @@ async function writeEntries(manager: SqlRunner, engine: Engine, inputs: readonly
   await manager.query(sql('UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1'), [seq, prev]);
   return rows.map((r) => ({ seq: r.seq, hash: r.hash, time: r.time }));
 }
+
+/** The write program (sqlite-writer.ts) of one flush of queued entries. */
+export function appendAuditEntriesProgram(sql: SqlRunner, job: { readonly engine: Engine; readonly inputs: readonly AuditEntryInput[] }): Promise<AuditReceipt[]> {
+  return writeEntries(sql, job.engine, job.inputs);
+}
+
+const APPEND_AUDIT_ENTRIES = writeProgram(import.meta.url, appendAuditEntriesProgram);
 
 export interface AuditTrailOptions {
   /** Most entries written per transaction (default 500). */
@@ -301,8 +318,10 @@ export class AuditTrail {
     } catch (err) {
       return Promise.reject(err);
     }
+    // The entry's time is when it was appended, not when its batch reaches the database.
+    const timed = input.time ? input : { ...input, time: new Date() };
     return new Promise<AuditReceipt>((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+      this.queue.push({ input: timed, resolve, reject });
       this.schedule();
     });
   }
@@ -352,8 +371,9 @@ export class AuditTrail {
     }
     if (this.flushing || this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.maxBatch);
+    const inputs = batch.map((p) => p.input);
     this.flushing = this.db
-      .transaction((manager) => writeEntries(manager, this.db.engine, batch.map((p) => p.input)))
+      .write(APPEND_AUDIT_ENTRIES, { engine: this.db.engine, inputs })
       .then(
         (receipts) => batch.forEach((p, i) => p.resolve(receipts[i]!)),
         (err: unknown) => {

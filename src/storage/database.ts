@@ -14,8 +14,13 @@
  * waits for the write lock under busy_timeout at BEGIN, instead of failing with SQLITE_BUSY_SNAPSHOT
  * when a read-then-write transaction tries to upgrade.
  *
+ * The hot write paths (pushes, the audit trail, the outbox) use `db.write(program, input)` instead: on
+ * SQLite the transaction runs on a writer thread with its own connection (sqlite-writer.ts), so that
+ * its COMMIT's fsync does not stall the event loop; this thread's `transaction()` and the writer thread
+ * take turns through a lock in shared memory.
+ *
  * Never use `dataSource.transaction()` / `dataSource.manager` for writes directly on SQLite — use
- * `db.transaction()`. Inside a `db.transaction()` callback use the SqlRunner it passes; a nested
+ * `db.transaction()` or `db.write()`. Inside a `db.transaction()` callback use the SqlRunner it passes; a nested
  * `db.read()`/`db.transaction()` in the same async context reuses that transaction instead of deadlocking.
  */
 import fs from 'node:fs';
@@ -26,7 +31,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { guard, mapDatabaseError } from './errors.js';
 import { ENTITIES, MIGRATIONS } from './registry.js';
+import { applySqlitePragmas, type PragmaTarget } from './sqlite-connection.js';
 import { SqliteStatements, type SqliteConnection } from './sqlite-statements.js';
+import { SqliteWriter, ThreadWriteLock, type WriteProgram } from './sqlite-writer.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -57,6 +64,13 @@ export interface Database {
    * unless `isolation` says otherwise. Connection failures become DatabaseUnavailableError.
    */
   transaction<T>(work: (sql: SqlRunner) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * One write transaction whose body is a write program (sqlite-writer.ts): plain data in and out.
+   * On SQLite it runs on the writer thread, so its COMMIT's fsync does not stall the event loop; on
+   * PostgreSQL, whose commits never block this thread, it is `transaction()`. For the hot write
+   * paths: pushes, the audit trail, the outbox.
+   */
+  write<I, O>(program: WriteProgram<I, O>, input: I): Promise<O>;
   /** True when the database answers a trivial query (for /health/ready and PingForConfiguration). Never throws. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -86,11 +100,6 @@ export type DatabaseConfig = Pick<Config, 'dataDir' | 'databaseUrl'>;
 const SQLITE_FILE = 'producer.sqlite';
 /** Key of the session advisory lock that serialises migrations between instances on one PostgreSQL. */
 const MIGRATION_LOCK_KEY = 7_374_201;
-
-export /** Upper bound of the memory map (address space, not resident memory); larger files map their first part. */
-const SQLITE_MMAP_BYTES = 1024 * 1024 * 1024;
-/** Page cache per connection, in KiB (SQLite's default is 2 MiB). */
-const SQLITE_CACHE_KIB = 32 * 1024;
 
 function engineOf(config: DatabaseConfig): Engine {
   const url = config.databaseUrl;
@@ -124,27 +133,17 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
   };
   let dsOptions: DataSourceOptions;
   let description: string;
+  const file = path.resolve(config.dataDir, SQLITE_FILE);
+  const busy = options.busyTimeoutMs ?? 5000;
   if (engine === 'sqlite') {
     fs.mkdirSync(config.dataDir, { recursive: true });
-    const file = path.resolve(config.dataDir, SQLITE_FILE);
     description = `sqlite:${file}`;
-    const busy = options.busyTimeoutMs ?? 5000;
     dsOptions = {
       ...common,
       type: 'better-sqlite3',
       database: file,
       timeout: busy,
-      prepareDatabase: (raw: { pragma(s: string): unknown }) => {
-        raw.pragma('journal_mode = WAL');
-        raw.pragma('synchronous = FULL'); // an acknowledged commit survives power loss (spec §5.4)
-        raw.pragma(`busy_timeout = ${busy}`);
-        raw.pragma('foreign_keys = ON');
-        // Reads through memory-mapped pages instead of a pread() per page-cache miss, and a larger page
-        // cache: on the 500k register, about 25 % less time in SearchPersonnel's statements (measured,
-        // docs/performance.md). Writes still go through the WAL, so durability is unchanged.
-        raw.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
-        raw.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
-      },
+      prepareDatabase: (raw: PragmaTarget) => applySqlitePragmas(raw, busy),
     };
   } else {
     const url = config.databaseUrl as string;
@@ -176,7 +175,10 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
   } catch (err) {
     throw mapDatabaseError(err);
   }
-  const db = engine === 'sqlite' ? new SqliteDatabase(dataSource, description) : new PostgresDatabase(dataSource, description);
+  const db =
+    engine === 'sqlite'
+      ? new SqliteDatabase(dataSource, description, { file, busyTimeoutMs: busy })
+      : new PostgresDatabase(dataSource, description);
   if (options.migrate ?? true) {
     try {
       await runMigrations(db, logger);
@@ -283,6 +285,10 @@ abstract class BaseDatabase implements Database {
   abstract read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
   abstract transaction<T>(work: (sql: SqlRunner) => Promise<T>, options?: TransactionOptions): Promise<T>;
 
+  write<I, O>(program: WriteProgram<I, O>, input: I): Promise<O> {
+    return this.transaction((sql) => program.run(sql, input));
+  }
+
   async ping(): Promise<boolean> {
     if (this.closed) return false;
     try {
@@ -302,19 +308,30 @@ abstract class BaseDatabase implements Database {
 
 class SqliteDatabase extends BaseDatabase {
   readonly engine = 'sqlite' as const;
+  private readonly writer: SqliteWriter;
   private readonly lock = new RwLock();
+  /** Shared with the writer thread: one write transaction at a time in this process. */
+  private readonly threadLock = new ThreadWriteLock();
   private readonly statements: SqliteStatements;
 
-  constructor(dataSource: DataSource, description: string) {
+  constructor(dataSource: DataSource, description: string, connection: { readonly file: string; readonly busyTimeoutMs: number }) {
     super(dataSource, description);
+    this.writer = new SqliteWriter({ file: connection.file, busyTimeoutMs: connection.busyTimeoutMs, lock: this.threadLock.buffer });
     // TypeORM's sqlite query runner begins transactions with a DEFERRED "BEGIN TRANSACTION"; make them
     // IMMEDIATE (see the header comment). The better-sqlite3 driver hands out one shared query runner.
     // Only TypeORM's own work (migrations) still goes through it; our SQL uses `statements`.
     const qr = dataSource.createQueryRunner() as unknown as { query: (q: string, ...rest: unknown[]) => Promise<unknown> };
     const original = qr.query.bind(qr);
     qr.query = (q: string, ...rest: unknown[]) => original(q === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : q, ...rest);
-    const connection = (dataSource.driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection;
-    this.statements = new SqliteStatements(connection);
+    this.statements = new SqliteStatements((dataSource.driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection);
+  }
+
+  override write<I, O>(program: WriteProgram<I, O>, input: I): Promise<O> {
+    // Inside a transaction of this thread the program joins it, as a nested transaction() would (the
+    // writer thread would wait for this transaction's lock forever).
+    const inTx = this.current.getStore();
+    if (inTx) return program.run(inTx, input);
+    return this.writer.run(program, input);
   }
 
   read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T> {
@@ -348,21 +365,31 @@ class SqliteDatabase extends BaseDatabase {
     if (inTx) return work(inTx);
     await this.lock.acquire(true);
     try {
-      this.statements.run('BEGIN IMMEDIATE');
-      let result: T;
+      await this.threadLock.acquire();
       try {
-        result = await this.current.run(this.statements, () => work(this.statements));
-        this.statements.run('COMMIT');
-      } catch (err) {
-        if (this.statements.inTransaction) this.statements.run('ROLLBACK');
-        throw err;
+        this.statements.run('BEGIN IMMEDIATE');
+        let result: T;
+        try {
+          result = await this.current.run(this.statements, () => work(this.statements));
+          this.statements.run('COMMIT');
+        } catch (err) {
+          if (this.statements.inTransaction) this.statements.run('ROLLBACK');
+          throw err;
+        }
+        return result;
+      } finally {
+        this.threadLock.release();
       }
-      return result;
     } catch (err) {
       throw mapDatabaseError(err);
     } finally {
       this.lock.release(true);
     }
+  }
+
+  override async close(): Promise<void> {
+    await this.writer.close();
+    await super.close();
   }
 }
 

@@ -1,0 +1,108 @@
+/**
+ * The SQLite writer thread (sqlite-writer.ts explains why it exists).
+ *
+ * Group commit across requests: while one transaction commits (the fsync), requests queue on the
+ * port. The next transaction takes every request waiting, runs each program under its own SAVEPOINT,
+ * and commits once; then each request gets its reply. A program that throws is rolled back to its
+ * savepoint and fails alone. Replies are sent only after the COMMIT has returned.
+ */
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { isDatabaseUnavailable } from './errors.js';
+import { openSqliteConnection } from './sqlite-connection.js';
+import { SqliteStatements } from './sqlite-statements.js';
+import { loadWriteProgram, ThreadWriteLock, type SerialisedError, type WriterReply, type WriterRequest, type WriterWorkerData } from './sqlite-writer.js';
+
+const data = workerData as WriterWorkerData;
+const port = parentPort!;
+const connection = openSqliteConnection(data.file, data.busyTimeoutMs);
+const statements = new SqliteStatements(connection);
+const lock = new ThreadWriteLock(data.lock);
+
+/** Most requests in one transaction (each request may itself be a batch, e.g. of pushes). */
+const MAX_GROUP = 64;
+
+type Message = WriterRequest | { readonly close: true };
+
+async function executeGroup(requests: readonly WriterRequest[]): Promise<WriterReply[]> {
+  const replies: WriterReply[] = [];
+  const runnable: Array<{ request: WriterRequest; fn: Awaited<ReturnType<typeof loadWriteProgram>> }> = [];
+  for (const request of requests) {
+    try {
+      runnable.push({ request, fn: await loadWriteProgram(request) });
+    } catch (err) {
+      replies.push({ id: request.id, ok: false, error: serialise(err) });
+    }
+  }
+  if (runnable.length === 0) return replies;
+  const done: WriterReply[] = [];
+  lock.acquireBlocking();
+  try {
+    statements.run('BEGIN IMMEDIATE');
+    try {
+      for (const { request, fn } of runnable) {
+        statements.run('SAVEPOINT request');
+        try {
+          const output = await fn(statements, request.input);
+          statements.run('RELEASE request');
+          done.push({ id: request.id, ok: true, output });
+        } catch (err) {
+          statements.run('ROLLBACK TO request');
+          statements.run('RELEASE request');
+          done.push({ id: request.id, ok: false, error: serialise(err) });
+        }
+      }
+      statements.run('COMMIT');
+    } catch (err) {
+      if (statements.inTransaction) statements.run('ROLLBACK');
+      throw err;
+    }
+  } catch (err) {
+    // BEGIN, a savepoint or COMMIT failed: nothing of this group is committed.
+    const error = serialise(err);
+    return [...replies, ...runnable.map(({ request }): WriterReply => ({ id: request.id, ok: false, error }))];
+  } finally {
+    lock.release();
+  }
+  return [...replies, ...done];
+}
+
+function serialise(err: unknown): SerialisedError {
+  const e = err as { name?: unknown; message?: unknown; driverError?: { code?: unknown }; code?: unknown };
+  const code = e?.driverError?.code ?? e?.code;
+  return {
+    name: typeof e?.name === 'string' ? e.name : 'Error',
+    message: typeof e?.message === 'string' ? e.message : String(err),
+    ...(typeof code === 'string' ? { code } : {}),
+    unavailable: isDatabaseUnavailable(err),
+  };
+}
+
+const inbox: Message[] = [];
+let draining = false;
+
+async function drain(): Promise<void> {
+  for (;;) {
+    // Everything that arrived while the last transaction ran joins the next one.
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) inbox.push(m.message as Message);
+    if (inbox.length === 0) break;
+    const closeAt = inbox.findIndex((m) => 'close' in m);
+    const take = Math.min(closeAt === -1 ? inbox.length : closeAt, MAX_GROUP);
+    if (take === 0) {
+      // `close` comes after everything sent before it.
+      connection.close();
+      port.close();
+      return;
+    }
+    const group = inbox.splice(0, take) as WriterRequest[];
+    for (const reply of await executeGroup(group)) port.postMessage(reply);
+  }
+  draining = false;
+}
+
+port.on('message', (message: Message) => {
+  inbox.push(message);
+  if (!draining) {
+    draining = true;
+    void drain();
+  }
+});
