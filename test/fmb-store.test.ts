@@ -155,6 +155,7 @@ forEachEngine('FMB store version check', (engine) => {
       },
       transaction: (work, options) => db.transaction(work, options),
       write: (program, input) => db.write(program, input),
+      readProgram: (program, input) => db.readProgram(program, input),
       ping: () => db.ping(),
       close: () => db.close(),
     };

@@ -20,7 +20,7 @@ import { canonicalJson } from '../storage/canonical.js';
 import type { Database, Engine, SqlRunner } from '../storage/database.js';
 import { sqlFor } from '../storage/sql.js';
 import { DatabaseUnavailableError } from '../storage/errors.js';
-import { writeProgram } from '../storage/sqlite-writer.js';
+import { dbProgram } from '../storage/sqlite-thread.js';
 import { CaseKeyRing, type Sealed } from './keys.js';
 import { CASE_TABLES } from './schema.js';
 import type { CaseContent, Subject } from './validation.js';
@@ -35,7 +35,7 @@ export interface PushInput {
   /**
    * This push's audit entry, committed in the push's own transaction. Applying the push sets its
    * outcome and record count, and adds revision, signed and notified to its criteria. Plain data, like
-   * the rest of PushInput: on SQLite it crosses to the writer thread.
+   * the rest of PushInput: on SQLite it crosses to the database thread.
    */
   readonly audit: AuditEntryInput;
 }
@@ -130,7 +130,7 @@ export class CaseStore {
   private readonly flushing = new Set<Promise<void>>();
   private scheduled = false;
   /**
-   * Batches in flight. On SQLite several: they wait in the writer thread's queue, and the writer
+   * Batches in flight. On SQLite several: they wait in the database thread's queue, and the writer
    * commits everything waiting in one transaction the moment the previous one has committed, instead
    * of after a round trip through this thread's event loop. It runs them in order, so one case's
    * pushes keep their order.
@@ -193,7 +193,7 @@ export class CaseStore {
     this.flushing.add(flush);
   }
 
-  /** One transaction for these pushes (on SQLite, on the writer thread). */
+  /** One transaction for these pushes (on SQLite, on the database thread). */
   private apply(inputs: readonly PushInput[]): Promise<PushResult[]> {
     return this.db.write(APPLY_PUSHES, { engine: this.db.engine, keysFile: this.keys.file, inputs });
   }
@@ -237,53 +237,23 @@ export class CaseStore {
 
   /** The subject's cases, newest caseUpdated first, each with its history newest first. */
   async overview(filter: OverviewFilter): Promise<StoredCase[]> {
-    const where = ['subject_hash = ?'];
-    const params: unknown[] = [filter.subjectHash];
-    if (filter.senderOrganisation) {
-      where.push('sender_org = ?');
-      params.push(filter.senderOrganisation);
+    const { cases, history: historyRows } = await this.db.readProgram(OVERVIEW_ROWS, { engine: this.db.engine, filter });
+    const history = new Map<number, HistoryEntry[]>();
+    for (const h of historyRows) {
+      const caseRowId = Number(h.case_row_id);
+      const revision = Number(h.revision);
+      const p = JSON.parse(this.keys.open({ keyId: h.key_id, blob: h.content }, aad.history(caseRowId, revision))) as HistoryPayload;
+      const list = history.get(caseRowId) ?? [];
+      list.push({ revision, status: p.status, statusDate: p.statusDate, caseUpdated: p.caseUpdated });
+      history.set(caseRowId, list);
     }
-    if (filter.statuses && filter.statuses.length > 0) {
-      where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
-      params.push(...filter.statuses);
-    }
-    if (filter.updatedSince) {
-      where.push('case_updated >= ?');
-      params.push(filter.updatedSince);
-    }
-    return this.db.read(async (m) => {
-      const rows: Array<{ id: number; sender_org: string; case_id: string; revision: number; key_id: string; content: string }> = await m.query(
-        this.sql(
-          `SELECT id, sender_org, case_id, revision, key_id, content FROM ${CASE_TABLES.case} WHERE ${where.join(' AND ')} ORDER BY case_updated DESC, id DESC`,
-        ),
-        params,
-      );
-      const history = new Map<number, HistoryEntry[]>();
-      const ids = rows.map((r) => Number(r.id));
-      for (let i = 0; i < ids.length; i += IN_CHUNK) {
-        const chunk = ids.slice(i, i + IN_CHUNK);
-        const hrows: Array<{ case_row_id: number; revision: number; key_id: string; content: string }> = await m.query(
-          this.sql(
-            `SELECT case_row_id, revision, key_id, content FROM ${CASE_TABLES.history} WHERE case_row_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY case_row_id, revision DESC`,
-          ),
-          chunk,
-        );
-        for (const h of hrows) {
-          const caseRowId = Number(h.case_row_id);
-          const revision = Number(h.revision);
-          const p = JSON.parse(this.keys.open({ keyId: h.key_id, blob: h.content }, aad.history(caseRowId, revision))) as HistoryPayload;
-          const list = history.get(caseRowId) ?? [];
-          list.push({ revision, status: p.status, statusDate: p.statusDate, caseUpdated: p.caseUpdated });
-          history.set(caseRowId, list);
-        }
-      }
-      return rows.map((r) => ({
-        content: JSON.parse(this.keys.open({ keyId: r.key_id, blob: r.content }, aad.case(r.sender_org, r.case_id))) as CaseContent,
-        revision: Number(r.revision),
-        history: history.get(Number(r.id)) ?? [],
-      }));
-    });
+    return cases.map((r) => ({
+      content: JSON.parse(this.keys.open({ keyId: r.key_id, blob: r.content }, aad.case(r.sender_org, r.case_id))) as CaseContent,
+      revision: Number(r.revision),
+      history: history.get(Number(r.id)) ?? [],
+    }));
   }
+
 
   // -------------------------------------------------------------------------------------------
   // Outbox
@@ -419,9 +389,9 @@ export class CaseStore {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Applying pushes (runs on SQLite's writer thread, or in a db.transaction() on PostgreSQL)
+// Applying pushes (runs on SQLite's database thread, or in a db.transaction() on PostgreSQL)
 
-/** The write program (storage/sqlite-writer.ts) of one group commit of pushes. */
+/** The write program (storage/sqlite-thread.ts) of one group commit of pushes. */
 export function applyPushesProgram(
   sql: SqlRunner,
   job: { readonly engine: Engine; readonly keysFile: string; readonly inputs: readonly PushInput[] },
@@ -437,7 +407,7 @@ export function applyPushesProgram(
 /** The key rings of write programs, by keys file; each re-reads its file after a rotation, like the store's own. */
 const programKeyRings = new Map<string, CaseKeyRing>();
 
-const APPLY_PUSHES = writeProgram(import.meta.url, applyPushesProgram);
+const APPLY_PUSHES = dbProgram(import.meta.url, applyPushesProgram);
 
 function pushAuditEntry(input: PushInput, result: PushResult): AuditEntryInput {
   return {
@@ -594,7 +564,7 @@ export async function claimOutboxProgram(
   return rows;
 }
 
-const CLAIM_OUTBOX = writeProgram(import.meta.url, claimOutboxProgram);
+const CLAIM_OUTBOX = dbProgram(import.meta.url, claimOutboxProgram);
 
 /** The write program that marks delivered rows whose claim still holds; returns their ids. */
 export async function markDeliveredProgram(
@@ -616,4 +586,66 @@ export async function markDeliveredProgram(
   return marked;
 }
 
-const MARK_DELIVERED = writeProgram(import.meta.url, markDeliveredProgram);
+const MARK_DELIVERED = dbProgram(import.meta.url, markDeliveredProgram);
+
+// ---------------------------------------------------------------------------------------------
+// The overview's read program (sealed rows; this thread opens them)
+
+interface OverviewCaseRow {
+  id: number;
+  sender_org: string;
+  case_id: string;
+  revision: number;
+  key_id: string;
+  content: string;
+}
+
+interface OverviewHistoryRow {
+  case_row_id: number;
+  revision: number;
+  key_id: string;
+  content: string;
+}
+
+/** The subject's case rows, newest caseUpdated first, and their history rows, newest revision first. */
+export async function overviewRowsProgram(
+  m: SqlRunner,
+  job: { readonly engine: Engine; readonly filter: OverviewFilter },
+): Promise<{ cases: OverviewCaseRow[]; history: OverviewHistoryRow[] }> {
+  const { filter } = job;
+  const sql = sqlFor(job.engine);
+  const where = ['subject_hash = ?'];
+  const params: unknown[] = [filter.subjectHash];
+  if (filter.senderOrganisation) {
+    where.push('sender_org = ?');
+    params.push(filter.senderOrganisation);
+  }
+  if (filter.statuses && filter.statuses.length > 0) {
+    where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
+    params.push(...filter.statuses);
+  }
+  if (filter.updatedSince) {
+    where.push('case_updated >= ?');
+    params.push(filter.updatedSince);
+  }
+  const cases: OverviewCaseRow[] = await m.query(
+    sql(`SELECT id, sender_org, case_id, revision, key_id, content FROM ${CASE_TABLES.case} WHERE ${where.join(' AND ')} ORDER BY case_updated DESC, id DESC`),
+    params,
+  );
+  const history: OverviewHistoryRow[] = [];
+  const ids = cases.map((r) => Number(r.id));
+  for (let i = 0; i < ids.length; i += IN_CHUNK) {
+    const chunk = ids.slice(i, i + IN_CHUNK);
+    history.push(
+      ...((await m.query(
+        sql(
+          `SELECT case_row_id, revision, key_id, content FROM ${CASE_TABLES.history} WHERE case_row_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY case_row_id, revision DESC`,
+        ),
+        chunk,
+      )) as OverviewHistoryRow[]),
+    );
+  }
+  return { cases, history };
+}
+
+const OVERVIEW_ROWS = dbProgram(import.meta.url, overviewRowsProgram);

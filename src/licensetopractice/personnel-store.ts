@@ -16,7 +16,8 @@
  *   reveal the address-derived field the response withholds.
  */
 import crypto from 'node:crypto';
-import type { Database } from '../storage/database.js';
+import type { Database, SqlRunner } from '../storage/database.js';
+import { dbProgram } from '../storage/sqlite-thread.js';
 import { sqlFor } from '../storage/sql.js';
 import type { ProfessionCode, RestrictionCode } from './codes.js';
 import { decodeLicenceDocument } from './licence-document.js';
@@ -158,98 +159,9 @@ export class PersonnelStore {
   }
 
   async search(criteria: SearchCriteria, page: { readonly limit: number; readonly after?: SortKey }): Promise<SearchPage> {
-    const professions = criteria.professionCodes ?? [];
-    const viaLicence = professions.length === 1;
-    // K: the alias whose (family_key, given_key, id) is the sort key.
-    const k = viaLicence ? { fk: 'd.family_key', gk: 'd.given_key', id: 'd.person_id' } : { fk: 'p.family_key', gk: 'p.given_key', id: 'p.id' };
-
-    // PostgreSQL: OFFSET 0 keeps a selective semi-join from being flattened into a name-ordered scan
-    // that probes every person (the LIMIT makes that plan look cheap, and it is not).
-    const fence = this.dialect === 'postgres' ? ' OFFSET 0' : '';
-    const where: string[] = [];
-    const personWhere: string[] = [];
-    const params = new Params();
-    // The count and the page share the WHERE text, so each builds its own parameter list in the same order.
-    const build = (ps: Params) => {
-      where.length = 0;
-      personWhere.length = 0;
-      if (viaLicence) where.push(`d.profession_code = ${ps.add(professions[0]!)}`);
-      const name = (col: string, m: NameMatch | undefined) => {
-        if (!m) return;
-        if (m.kind === 'exact') where.push(`${col} = ${ps.add(m.key)}`);
-        else where.push(`${col} >= ${ps.add(m.key)}`, `${col} < ${ps.add(prefixUpperBound(m.key))}`);
-      };
-      name(k.fk, criteria.familyName);
-      name(k.gk, criteria.givenName);
-      if (criteria.identity) {
-        personWhere.push(`p.identity_number = ${ps.add(criteria.identity.number)}`, `p.coordination = ${ps.add(criteria.identity.coordination ? 1 : 0)}`);
-      }
-      if (criteria.birthDate) personWhere.push(`p.birth_date = ${ps.add(criteria.birthDate)}`);
-      if (criteria.countyCode) personWhere.push(`p.county_code = ${ps.add(criteria.countyCode)}`, 'p.protected_identity = 0');
-      if (criteria.municipalityCode) personWhere.push(`p.municipality_code = ${ps.add(criteria.municipalityCode)}`, 'p.protected_identity = 0');
-      if (professions.length > 1) {
-        const list = professions.map((c) => ps.add(c)).join(', ');
-        // With a selective person-level criterion, probe each candidate's licences (unique index
-        // person_id, profession_code); otherwise drive from the licences of those professions.
-        const selective = criteria.familyName || criteria.givenName || criteria.identity || criteria.birthDate || criteria.prescriberCode;
-        personWhere.push(
-          selective
-            ? `EXISTS (SELECT 1 FROM ${TABLES.licence} l WHERE l.person_id = p.id AND l.profession_code IN (${list}))`
-            : `p.id IN (SELECT l.person_id FROM ${TABLES.licence} l WHERE l.profession_code IN (${list})${fence})`,
-        );
-      }
-      if (criteria.specialityCode) {
-        personWhere.push(`p.id IN (SELECT s.person_id FROM ${TABLES.speciality} s WHERE s.code = ${ps.add(criteria.specialityCode)}${fence})`);
-      }
-      if (criteria.prescriberCode) {
-        personWhere.push(`p.id IN (SELECT l2.person_id FROM ${TABLES.licence} l2 WHERE l2.prescriber_code = ${ps.add(criteria.prescriberCode)}${fence})`);
-      }
-    };
-
-    // The count's statement (run after the page, and only when the page cannot tell).
-    build(params);
-    const needPerson = !viaLicence || personWhere.length > 0;
-    const from = viaLicence
-      ? needPerson
-        ? `${TABLES.licence} d JOIN ${TABLES.person} p ON p.id = d.person_id`
-        : `${TABLES.licence} d`
-      : `${TABLES.person} p`;
-    const allWhere = [...where, ...personWhere];
-    if (allWhere.length === 0) throw new Error('PersonnelStore.search needs at least one criterion');
-    const countSql = `SELECT COUNT(*) AS n FROM ${from} WHERE ${allWhere.join(' AND ')}`;
-
-    // Page.
-    const pageParams = new Params();
-    build(pageParams);
-    const pageWhere = [...where, ...personWhere];
-    if (page.after) {
-      pageWhere.push(`(${k.fk}, ${k.gk}, ${k.id}) > (${pageParams.add(page.after.familyKey)}, ${pageParams.add(page.after.givenKey)}, ${pageParams.add(page.after.id)})`);
-    }
-    const pageFrom = viaLicence ? `${TABLES.licence} d JOIN ${TABLES.person} p ON p.id = d.person_id` : `${TABLES.person} p`;
-    const limit = pageParams.add(page.limit + 1);
-    const rows = await this.query<PersonSqlRow>(
-      `SELECT p.id AS id, ${k.fk} AS fk, ${k.gk} AS gk, p.person_id, p.identity_number, p.coordination, p.given_name, p.family_name,
-              p.birth_date, p.county_code, p.municipality_code, p.protected_identity, p.deceased, p.licence_document
-         FROM ${pageFrom}
-        WHERE ${pageWhere.join(' AND ')}
-        ORDER BY ${k.fk}, ${k.gk}, ${k.id}
-        LIMIT ${limit}`,
-      pageParams.values,
-    );
-    const more = rows.length > page.limit;
-    const pageRows = more ? rows.slice(0, page.limit) : rows;
-    // A first page that holds every hit is its own count (identity-number lookups, narrow searches).
-    const totalCount =
-      !page.after && !more
-        ? pageRows.length
-        : Number((await this.query<{ n: number | string }>(countSql, params.values))[0]?.n ?? 0);
+    const { rows: pageRows, totalCount, next } = await this.db.readProgram(SEARCH_ROWS, { dialect: this.dialect, criteria, limit: page.limit, after: page.after });
     const persons = await this.withLicences(pageRows);
-    const last = pageRows[pageRows.length - 1];
-    return {
-      persons,
-      totalCount,
-      next: more && last ? { familyKey: last.fk, givenKey: last.gk, id: Number(last.id) } : undefined,
-    };
+    return { persons, totalCount, next };
   }
 
   /** The page's persons with their licences: from each row's licence document, else from the licence tables. */
@@ -352,3 +264,106 @@ function groupBy<T>(items: readonly T[], key: (t: T) => number): Map<number, T[]
   }
   return m;
 }
+
+/** The page's rows and the count: a read program, so on SQLite it runs on the database thread. */
+export async function searchRowsProgram(
+  m: SqlRunner,
+  job: { readonly dialect: Dialect; readonly criteria: SearchCriteria; readonly limit: number; readonly after: SortKey | undefined },
+): Promise<{ rows: PersonSqlRow[]; totalCount: number; next: SortKey | undefined }> {
+  const { criteria, dialect } = job;
+  const page = { limit: job.limit, after: job.after };
+  const sql = sqlFor(dialect);
+  const professions = criteria.professionCodes ?? [];
+  const viaLicence = professions.length === 1;
+  // K: the alias whose (family_key, given_key, id) is the sort key.
+  const k = viaLicence ? { fk: 'd.family_key', gk: 'd.given_key', id: 'd.person_id' } : { fk: 'p.family_key', gk: 'p.given_key', id: 'p.id' };
+
+  // PostgreSQL: OFFSET 0 keeps a selective semi-join from being flattened into a name-ordered scan
+  // that probes every person (the LIMIT makes that plan look cheap, and it is not).
+  const fence = dialect === 'postgres' ? ' OFFSET 0' : '';
+  const where: string[] = [];
+  const personWhere: string[] = [];
+  const params = new Params();
+  // The count and the page share the WHERE text, so each builds its own parameter list in the same order.
+  const build = (ps: Params) => {
+    where.length = 0;
+    personWhere.length = 0;
+    if (viaLicence) where.push(`d.profession_code = ${ps.add(professions[0]!)}`);
+    const name = (col: string, m: NameMatch | undefined) => {
+      if (!m) return;
+      if (m.kind === 'exact') where.push(`${col} = ${ps.add(m.key)}`);
+      else where.push(`${col} >= ${ps.add(m.key)}`, `${col} < ${ps.add(prefixUpperBound(m.key))}`);
+    };
+    name(k.fk, criteria.familyName);
+    name(k.gk, criteria.givenName);
+    if (criteria.identity) {
+      personWhere.push(`p.identity_number = ${ps.add(criteria.identity.number)}`, `p.coordination = ${ps.add(criteria.identity.coordination ? 1 : 0)}`);
+    }
+    if (criteria.birthDate) personWhere.push(`p.birth_date = ${ps.add(criteria.birthDate)}`);
+    if (criteria.countyCode) personWhere.push(`p.county_code = ${ps.add(criteria.countyCode)}`, 'p.protected_identity = 0');
+    if (criteria.municipalityCode) personWhere.push(`p.municipality_code = ${ps.add(criteria.municipalityCode)}`, 'p.protected_identity = 0');
+    if (professions.length > 1) {
+      const list = professions.map((c) => ps.add(c)).join(', ');
+      // With a selective person-level criterion, probe each candidate's licences (unique index
+      // person_id, profession_code); otherwise drive from the licences of those professions.
+      const selective = criteria.familyName || criteria.givenName || criteria.identity || criteria.birthDate || criteria.prescriberCode;
+      personWhere.push(
+        selective
+          ? `EXISTS (SELECT 1 FROM ${TABLES.licence} l WHERE l.person_id = p.id AND l.profession_code IN (${list}))`
+          : `p.id IN (SELECT l.person_id FROM ${TABLES.licence} l WHERE l.profession_code IN (${list})${fence})`,
+      );
+    }
+    if (criteria.specialityCode) {
+      personWhere.push(`p.id IN (SELECT s.person_id FROM ${TABLES.speciality} s WHERE s.code = ${ps.add(criteria.specialityCode)}${fence})`);
+    }
+    if (criteria.prescriberCode) {
+      personWhere.push(`p.id IN (SELECT l2.person_id FROM ${TABLES.licence} l2 WHERE l2.prescriber_code = ${ps.add(criteria.prescriberCode)}${fence})`);
+    }
+  };
+
+  // The count's statement (run after the page, and only when the page cannot tell).
+  build(params);
+  const needPerson = !viaLicence || personWhere.length > 0;
+  const from = viaLicence
+    ? needPerson
+      ? `${TABLES.licence} d JOIN ${TABLES.person} p ON p.id = d.person_id`
+      : `${TABLES.licence} d`
+    : `${TABLES.person} p`;
+  const allWhere = [...where, ...personWhere];
+  if (allWhere.length === 0) throw new Error('PersonnelStore.search needs at least one criterion');
+  const countSql = `SELECT COUNT(*) AS n FROM ${from} WHERE ${allWhere.join(' AND ')}`;
+
+  // Page.
+  const pageParams = new Params();
+  build(pageParams);
+  const pageWhere = [...where, ...personWhere];
+  if (page.after) {
+    pageWhere.push(`(${k.fk}, ${k.gk}, ${k.id}) > (${pageParams.add(page.after.familyKey)}, ${pageParams.add(page.after.givenKey)}, ${pageParams.add(page.after.id)})`);
+  }
+  const pageFrom = viaLicence ? `${TABLES.licence} d JOIN ${TABLES.person} p ON p.id = d.person_id` : `${TABLES.person} p`;
+  const limit = pageParams.add(page.limit + 1);
+  const rows = (await m.query(sql(
+    `SELECT p.id AS id, ${k.fk} AS fk, ${k.gk} AS gk, p.person_id, p.identity_number, p.coordination, p.given_name, p.family_name,
+            p.birth_date, p.county_code, p.municipality_code, p.protected_identity, p.deceased, p.licence_document
+       FROM ${pageFrom}
+      WHERE ${pageWhere.join(' AND ')}
+      ORDER BY ${k.fk}, ${k.gk}, ${k.id}
+      LIMIT ${limit}`),
+    pageParams.values,
+  )) as PersonSqlRow[];
+  const more = rows.length > page.limit;
+  const pageRows = more ? rows.slice(0, page.limit) : rows;
+  // A first page that holds every hit is its own count (identity-number lookups, narrow searches).
+  const totalCount =
+    !page.after && !more
+      ? pageRows.length
+      : Number(((await m.query(sql(countSql), params.values)) as Array<{ n: number | string }>)[0]?.n ?? 0);
+  const last = pageRows[pageRows.length - 1];
+  return {
+    rows: pageRows,
+    totalCount,
+    next: more && last ? { familyKey: last.fk, givenKey: last.gk, id: Number(last.id) } : undefined,
+  };
+}
+
+const SEARCH_ROWS = dbProgram(import.meta.url, searchRowsProgram);

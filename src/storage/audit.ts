@@ -12,7 +12,7 @@
  *
  * Throughput: `AuditTrail.append()` queues the entry and a background flush writes everything queued
  * in ONE transaction (group commit); each caller's promise resolves after that commit. On SQLite the
- * flush runs on the writer thread (sqlite-writer.ts), so its fsync does not stall the event loop. While a flush
+ * flush runs on the database thread (sqlite-thread.ts), so its fsync does not stall the event loop. While a flush
  * commits, new entries gather for the next one, so batches grow with load and the cost per entry falls.
  * `appendInTransaction(manager, entries)` writes inside the caller's own transaction instead (the case
  * hub: push + audit commit together, or neither does).
@@ -30,7 +30,7 @@ import type { Database, Engine, SqlRunner } from './database.js';
 import { sqlFor } from './sql.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { guard } from './errors.js';
-import { writeProgram } from './sqlite-writer.js';
+import { dbProgram } from './sqlite-thread.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -225,7 +225,7 @@ async function lockHead(manager: SqlRunner, engine: Engine): Promise<{ seq: numb
 
 /**
  * Writes entries at the chain head inside an open write transaction (a db.transaction(), or a write
- * program on SQLite's writer thread). Callers validate first (AuditTrail does).
+ * program on SQLite's database thread). Callers validate first (AuditTrail does).
  */
 export async function writeAuditEntries(manager: SqlRunner, engine: Engine, inputs: readonly AuditEntryInput[]): Promise<AuditReceipt[]> {
   inputs.forEach(validate);
@@ -270,12 +270,12 @@ async function writeEntries(manager: SqlRunner, engine: Engine, inputs: readonly
   return rows.map((r) => ({ seq: r.seq, hash: r.hash, time: r.time }));
 }
 
-/** The write program (sqlite-writer.ts) of one flush of queued entries. */
+/** The write program (sqlite-thread.ts) of one flush of queued entries. */
 export function appendAuditEntriesProgram(sql: SqlRunner, job: { readonly engine: Engine; readonly inputs: readonly AuditEntryInput[] }): Promise<AuditReceipt[]> {
   return writeEntries(sql, job.engine, job.inputs);
 }
 
-const APPEND_AUDIT_ENTRIES = writeProgram(import.meta.url, appendAuditEntriesProgram);
+const APPEND_AUDIT_ENTRIES = dbProgram(import.meta.url, appendAuditEntriesProgram);
 
 export interface AuditTrailOptions {
   /** Most entries written per transaction (default 500). */

@@ -14,10 +14,11 @@
  * waits for the write lock under busy_timeout at BEGIN, instead of failing with SQLITE_BUSY_SNAPSHOT
  * when a read-then-write transaction tries to upgrade.
  *
- * The hot write paths (pushes, the audit trail, the outbox) use `db.write(program, input)` instead: on
- * SQLite the transaction runs on a writer thread with its own connection (sqlite-writer.ts), so that
- * its COMMIT's fsync does not stall the event loop; this thread's `transaction()` and the writer thread
- * take turns through a lock in shared memory.
+ * The hot paths use programs instead (sqlite-thread.ts): `db.write(program, input)` for pushes, the
+ * audit trail and the outbox, and `db.readProgram(program, input)` for SearchPersonnel's page. On SQLite
+ * they run on the database thread, with its own connection, so that a COMMIT's fsync does not stall the
+ * event loop and the hot reads share the writes' page cache. This thread's `transaction()` and the
+ * database thread take turns through a lock in shared memory.
  *
  * Never use `dataSource.transaction()` / `dataSource.manager` for writes directly on SQLite — use
  * `db.transaction()` or `db.write()`. Inside a `db.transaction()` callback use the SqlRunner it passes; a nested
@@ -33,7 +34,7 @@ import { guard, mapDatabaseError } from './errors.js';
 import { ENTITIES, MIGRATIONS } from './registry.js';
 import { applySqlitePragmas, type PragmaTarget } from './sqlite-connection.js';
 import { SqliteStatements, type SqliteConnection } from './sqlite-statements.js';
-import { SqliteWriter, ThreadWriteLock, type WriteProgram } from './sqlite-writer.js';
+import { SqliteThread, ThreadWriteLock, type DbProgram } from './sqlite-thread.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -65,12 +66,17 @@ export interface Database {
    */
   transaction<T>(work: (sql: SqlRunner) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
-   * One write transaction whose body is a write program (sqlite-writer.ts): plain data in and out.
-   * On SQLite it runs on the writer thread, so its COMMIT's fsync does not stall the event loop; on
+   * One write transaction whose body is a write program (sqlite-thread.ts): plain data in and out.
+   * On SQLite it runs on the database thread, so its COMMIT's fsync does not stall the event loop; on
    * PostgreSQL, whose commits never block this thread, it is `transaction()`. For the hot write
    * paths: pushes, the audit trail, the outbox.
    */
-  write<I, O>(program: WriteProgram<I, O>, input: I): Promise<O>;
+  write<I, O>(program: DbProgram<I, O>, input: I): Promise<O>;
+  /**
+   * A read whose body is a program: on SQLite it runs on the database thread, outside any transaction,
+   * where the page cache stays warm across the hot writes (sqlite-thread.ts says why). PostgreSQL: `read()`.
+   */
+  readProgram<I, O>(program: DbProgram<I, O>, input: I): Promise<O>;
   /** True when the database answers a trivial query (for /health/ready and PingForConfiguration). Never throws. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -285,8 +291,12 @@ abstract class BaseDatabase implements Database {
   abstract read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
   abstract transaction<T>(work: (sql: SqlRunner) => Promise<T>, options?: TransactionOptions): Promise<T>;
 
-  write<I, O>(program: WriteProgram<I, O>, input: I): Promise<O> {
+  write<I, O>(program: DbProgram<I, O>, input: I): Promise<O> {
     return this.transaction((sql) => program.run(sql, input));
+  }
+
+  readProgram<I, O>(program: DbProgram<I, O>, input: I): Promise<O> {
+    return this.read((sql) => program.run(sql, input));
   }
 
   async ping(): Promise<boolean> {
@@ -308,15 +318,15 @@ abstract class BaseDatabase implements Database {
 
 class SqliteDatabase extends BaseDatabase {
   readonly engine = 'sqlite' as const;
-  private readonly writer: SqliteWriter;
+  private readonly writer: SqliteThread;
   private readonly lock = new RwLock();
-  /** Shared with the writer thread: one write transaction at a time in this process. */
+  /** Shared with the database thread: one write transaction at a time in this process. */
   private readonly threadLock = new ThreadWriteLock();
   private readonly statements: SqliteStatements;
 
   constructor(dataSource: DataSource, description: string, connection: { readonly file: string; readonly busyTimeoutMs: number }) {
     super(dataSource, description);
-    this.writer = new SqliteWriter({ file: connection.file, busyTimeoutMs: connection.busyTimeoutMs, lock: this.threadLock.buffer });
+    this.writer = new SqliteThread({ file: connection.file, busyTimeoutMs: connection.busyTimeoutMs, lock: this.threadLock.buffer });
     // TypeORM's sqlite query runner begins transactions with a DEFERRED "BEGIN TRANSACTION"; make them
     // IMMEDIATE (see the header comment). The better-sqlite3 driver hands out one shared query runner.
     // Only TypeORM's own work (migrations) still goes through it; our SQL uses `statements`.
@@ -326,12 +336,18 @@ class SqliteDatabase extends BaseDatabase {
     this.statements = new SqliteStatements((dataSource.driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection);
   }
 
-  override write<I, O>(program: WriteProgram<I, O>, input: I): Promise<O> {
+  override write<I, O>(program: DbProgram<I, O>, input: I): Promise<O> {
     // Inside a transaction of this thread the program joins it, as a nested transaction() would (the
-    // writer thread would wait for this transaction's lock forever).
+    // database thread would wait for this transaction's lock forever).
     const inTx = this.current.getStore();
     if (inTx) return program.run(inTx, input);
     return this.writer.run(program, input);
+  }
+
+  override readProgram<I, O>(program: DbProgram<I, O>, input: I): Promise<O> {
+    const inTx = this.current.getStore();
+    if (inTx) return program.run(inTx, input);
+    return this.writer.run(program, input, true);
   }
 
   read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 /**
  * The settings every SQLite connection of the producer gets: the event-loop thread's (through TypeORM)
- * and the writer thread's (sqlite-writer-worker.ts). One place, so the two can never disagree on
+ * and the database thread's (sqlite-thread-worker.ts). One place, so the two can never disagree on
  * durability.
  */
 import { createRequire } from 'node:module';
@@ -29,7 +29,7 @@ export function applySqlitePragmas(raw: PragmaTarget, busyTimeoutMs: number): vo
 
 type BetterSqlite3 = new (file: string) => SqliteConnection & PragmaTarget & { close(): void };
 
-/** A better-sqlite3 connection of our own (the writer thread's), with the settings above. */
+/** A better-sqlite3 connection of our own (the database thread's), with the settings above. */
 export function openSqliteConnection(file: string, busyTimeoutMs: number): SqliteConnection & PragmaTarget & { close(): void } {
   const Database = createRequire(import.meta.url)('better-sqlite3') as BetterSqlite3;
   const connection = new Database(file);

@@ -1,51 +1,56 @@
 /**
- * SQLite's durable commits off the event loop.
+ * SQLite's database thread: the hot SQL of the producer, off the event loop.
  *
- * Why: better-sqlite3 is synchronous, and under `synchronous=FULL` every COMMIT waits for an fsync of
- * the WAL. Measured under PushCaseStatus load (docs/performance.md), those waits blocked the event loop
- * for about a third of the time, during which no request was parsed, validated or answered.
+ * Why (measured, docs/performance.md):
+ * - better-sqlite3 is synchronous, and under `synchronous=FULL` every COMMIT waits for an fsync of the
+ *   WAL. Under PushCaseStatus load those waits blocked the event loop about a third of the time.
+ * - The hot reads must live on the same connection as the hot writes. When another connection has
+ *   committed, SQLite drops a reader's whole page cache and memory map at its next read. A thread that
+ *   only wrote made every SearchPersonnel after an audit commit read the register cold (40 % slower).
  *
- * What: a write *program* is an exported function `(sql, input) => Promise<output>` of some module.
- * `SqliteWriter.run(program, input)` sends the input to a worker thread (sqlite-writer-worker.ts),
- * which holds its own connection to the same file with the same settings and runs the program as ONE
- * transaction: BEGIN IMMEDIATE, the program, COMMIT. The promise resolves only after that COMMIT has
- * returned, so durability is exactly what it is on the event-loop thread. Inputs and outputs are plain
- * data (structured clone); programs never capture anything from the caller.
+ * What: a *program* is an exported function `(sql, input) => Promise<output>` of some module (`dbProgram`).
+ * `SqliteThread.run(program, input)` sends the input to a worker thread (sqlite-thread-worker.ts) that
+ * holds its own connection to the same file, with the same settings. A write program runs as ONE
+ * transaction (BEGIN IMMEDIATE, the program, COMMIT), and its promise resolves only after that COMMIT has
+ * returned, so durability is exactly what it is on the event-loop thread. A read program runs outside any
+ * transaction and sees the last committed state. Inputs and outputs are plain data (structured clone);
+ * programs capture nothing from the caller.
  *
- * Both threads write to one file, so `ThreadWriteLock` (a word of shared memory) lets only one of them
- * hold a write transaction at a time: the event-loop thread waits for it asynchronously, never in
- * SQLite's sleeping busy handler. Readers are unaffected: under WAL they read the last committed state.
+ * Both threads may write to the file (the event-loop thread for everything that is not a program:
+ * imports, migrations, maintenance), so `ThreadWriteLock`, a word of shared memory, lets one of them
+ * hold a write transaction at a time. The event-loop thread waits for it asynchronously, never in
+ * SQLite's sleeping busy handler.
  */
 import { Worker } from 'node:worker_threads';
 import { DatabaseUnavailableError } from './errors.js';
 import type { SqlRunner } from './database.js';
 
-export type WriteProgramFunction<I, O> = (sql: SqlRunner, input: I) => Promise<O>;
+export type ProgramFunction<I, O> = (sql: SqlRunner, input: I) => Promise<O>;
 
 /**
- * A write transaction's body, runnable on any thread: `run`, exported under its own name by the
- * module at `module` (that module's import.meta.url), so the writer thread can import it.
+ * A transaction's body or a read, runnable on any thread: `run`, exported under its own name by the
+ * module at `module` (that module's import.meta.url), so the database thread can import it.
  */
-export interface WriteProgram<I, O> {
+export interface DbProgram<I, O> {
   readonly module: string;
   readonly name: string;
-  readonly run: WriteProgramFunction<I, O>;
+  readonly run: ProgramFunction<I, O>;
 }
 
-export function writeProgram<I, O>(module: string, run: WriteProgramFunction<I, O>): WriteProgram<I, O> {
+export function dbProgram<I, O>(module: string, run: ProgramFunction<I, O>): DbProgram<I, O> {
   return { module, name: run.name, run };
 }
 
-const loaded = new Map<string, WriteProgramFunction<unknown, unknown>>();
+const loaded = new Map<string, ProgramFunction<unknown, unknown>>();
 
-/** The program's function, imported once per thread (on the writer thread, from its module and name). */
-export async function loadWriteProgram(program: { readonly module: string; readonly name: string }): Promise<WriteProgramFunction<unknown, unknown>> {
+/** The program's function, imported once per thread (on the database thread, from its module and name). */
+export async function loadProgram(program: { readonly module: string; readonly name: string }): Promise<ProgramFunction<unknown, unknown>> {
   const key = `${program.module}#${program.name}`;
   let fn = loaded.get(key);
   if (!fn) {
     const exported = ((await import(program.module)) as Record<string, unknown>)[program.name];
     if (typeof exported !== 'function') throw new Error(`write program ${program.name} is not exported by ${program.module}`);
-    fn = exported as WriteProgramFunction<unknown, unknown>;
+    fn = exported as ProgramFunction<unknown, unknown>;
     loaded.set(key, fn);
   }
   return fn;
@@ -59,10 +64,10 @@ const waitAsync = (Atomics as unknown as {
 // Slots of the shared lock: [0] 1 while a thread holds the write lock; [1] event-loop waiters.
 const HELD = 0;
 const WAITERS = 1;
-/** How long the writer thread lets a waiting event-loop thread go first before it takes the lock anyway. */
+/** How long the database thread lets a waiting event-loop thread go first before it takes the lock anyway. */
 const YIELD_MS = 2;
 
-/** Serialises write transactions between the event-loop thread and the writer thread of one process. */
+/** Serialises write transactions between the event-loop thread and the database thread of one process. */
 export class ThreadWriteLock {
   readonly cells: Int32Array;
 
@@ -93,7 +98,7 @@ export class ThreadWriteLock {
     }
   }
 
-  /** For the writer thread: blocks it, and lets a waiting event-loop thread go first (for at most YIELD_MS). */
+  /** For the database thread: blocks it, and lets a waiting event-loop thread go first (for at most YIELD_MS). */
   acquireBlocking(): void {
     const waiters = Atomics.load(this.cells, WAITERS);
     if (waiters > 0) Atomics.wait(this.cells, WAITERS, waiters, YIELD_MS);
@@ -107,20 +112,22 @@ export class ThreadWriteLock {
 }
 
 /** What the worker starts with. */
-export interface WriterWorkerData {
+export interface SqliteThreadData {
   readonly file: string;
   readonly lock: SharedArrayBuffer;
   readonly busyTimeoutMs: number;
 }
 
-export interface WriterRequest {
+export interface ThreadRequest {
   readonly id: number;
+  /** A read: runs outside any transaction, ahead of the writes waiting with it. */
+  readonly read: boolean;
   readonly module: string;
   readonly name: string;
   readonly input: unknown;
 }
 
-export type WriterReply =
+export type ThreadReply =
   | { readonly id: number; readonly ok: true; readonly output: unknown }
   | { readonly id: number; readonly ok: false; readonly error: SerialisedError };
 
@@ -132,7 +139,7 @@ export interface SerialisedError {
   readonly unavailable: boolean;
 }
 
-export class WriterError extends Error {
+export class ThreadError extends Error {
   readonly code: string | undefined;
   constructor(e: SerialisedError) {
     super(e.message);
@@ -147,18 +154,18 @@ interface PendingRun {
 }
 
 /** The event-loop side: starts the worker on first use, and restarts it if it dies. */
-export class SqliteWriter {
+export class SqliteThread {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, PendingRun>();
   private closed = false;
 
   constructor(
-    private readonly data: WriterWorkerData,
-    private readonly workerUrl: URL = new URL('./sqlite-writer-worker.js', import.meta.url),
+    private readonly data: SqliteThreadData,
+    private readonly workerUrl: URL = new URL('./sqlite-thread-worker.js', import.meta.url),
   ) {}
 
-  run<I, O>(program: WriteProgram<I, O>, input: I): Promise<O> {
+  run<I, O>(program: DbProgram<I, O>, input: I, read = false): Promise<O> {
     if (this.closed) return Promise.reject(new DatabaseUnavailableError('Database unavailable: closed'));
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
@@ -166,7 +173,7 @@ export class SqliteWriter {
       this.pending.set(id, { resolve: resolve as (o: unknown) => void, reject });
       // Keep the process alive only while work is in flight (a CLI must not exit before its commit).
       if (this.pending.size === 1) worker.ref();
-      const request: WriterRequest = { id, module: program.module, name: program.name, input };
+      const request: ThreadRequest = { id, read, module: program.module, name: program.name, input };
       worker.postMessage(request);
     });
   }
@@ -187,27 +194,27 @@ export class SqliteWriter {
   private start(): Worker {
     const worker = new Worker(this.workerUrl, { workerData: this.data });
     worker.unref();
-    worker.on('message', (reply: WriterReply) => this.settle(reply));
+    worker.on('message', (reply: ThreadReply) => this.settle(reply));
     worker.on('error', (err) => {
       if (this.worker === worker) this.worker = undefined;
-      this.failAll(new DatabaseUnavailableError('Database unavailable: the SQLite writer thread failed', { cause: err }));
+      this.failAll(new DatabaseUnavailableError('Database unavailable: the SQLite database thread failed', { cause: err }));
     });
     worker.on('exit', () => {
       if (this.worker === worker) this.worker = undefined;
-      this.failAll(new DatabaseUnavailableError('Database unavailable: the SQLite writer thread exited'));
+      this.failAll(new DatabaseUnavailableError('Database unavailable: the SQLite database thread exited'));
     });
     this.worker = worker;
     return worker;
   }
 
-  private settle(reply: WriterReply): void {
+  private settle(reply: ThreadReply): void {
     const p = this.pending.get(reply.id);
     if (!p) return;
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
     if (reply.ok) p.resolve(reply.output);
     else {
-      const err = new WriterError(reply.error);
+      const err = new ThreadError(reply.error);
       p.reject(reply.error.unavailable ? new DatabaseUnavailableError('Database unavailable', { cause: err }) : err);
     }
   }

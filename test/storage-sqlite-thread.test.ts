@@ -1,7 +1,8 @@
 /**
- * Database.write() and SQLite's writer thread (src/storage/sqlite-writer.ts): programs run as
- * transactions on the writer thread and answer after their commit; requests that wait together share
- * one commit, yet a failing program fails alone; the writer and this thread never interleave two write
+ * Database.write() / readProgram() and SQLite's database thread (src/storage/sqlite-thread.ts): write
+ * programs run as transactions on the database thread and answer after their commit; read programs see
+ * what was acknowledged before them; requests that wait together share
+ * one commit, yet a failing program fails alone; the database thread and this thread never interleave two write
  * transactions; a program inside a transaction of this thread joins it; close() finishes queued work.
  * On PostgreSQL, write() is a transaction.
  */
@@ -11,7 +12,7 @@ import { DatabaseUnavailableError } from '../src/storage/errors.js';
 import type { Database } from '../src/storage/database.js';
 import { sqlFor } from '../src/storage/sql.js';
 import { forEachEngine } from './helpers/engines.js';
-import { INCREMENT, INSERT_ITEM, INSERT_THEN_FAIL, MISSING } from './fixtures/write-programs.js';
+import { INCREMENT, INSERT_ITEM, INSERT_THEN_FAIL, ITEM_NAMES, MISSING } from './fixtures/db-programs.js';
 
 async function prepare(db: Database): Promise<void> {
   const id = db.engine === 'postgres' ? 'SERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY';
@@ -45,7 +46,7 @@ forEachEngine('Database.write', (engine) => {
   it('concurrent programs all commit (on SQLite in order), and a failing one fails alone with nothing of it kept', async () => {
     const db = await open();
     const names = Array.from({ length: 40 }, (_, i) => `n${i}`);
-    // While this thread holds a write transaction, the writer thread waits for the lock and the
+    // While this thread holds a write transaction, the database thread waits for the lock and the
     // requests queue up: on SQLite they then share one transaction (savepoints keep them apart).
     let release!: () => void;
     const held = db.transaction(() => new Promise<void>((r) => (release = r)));
@@ -61,7 +62,7 @@ forEachEngine('Database.write', (engine) => {
     assert.deepEqual(failed, ['n3', 'n13', 'n23', 'n33']);
     for (const o of outcomes) if (o.status === 'rejected') assert.match(String((o.reason as Error).message), /^refused n\d+$/);
     const kept = names.filter((n) => !failed.includes(n));
-    // The writer thread applies requests in the order they were made; PostgreSQL's pool in any order.
+    // The database thread applies requests in the order they were made; PostgreSQL's pool in any order.
     if (engine.engine === 'sqlite') assert.deepEqual(await items(db), kept);
     else assert.deepEqual((await items(db)).sort(), [...kept].sort());
   });
@@ -70,7 +71,7 @@ forEachEngine('Database.write', (engine) => {
     // busy_timeout 0: a write transaction that found the file locked would fail at once with SQLITE_BUSY,
     // so this passes only if the two threads take turns through their shared lock, never through SQLite's.
     const db = await open({ busyTimeoutMs: 0 });
-    await db.write(INCREMENT, { engine: engine.engine, by: 0 }); // the writer thread is up before the race starts
+    await db.write(INCREMENT, { engine: engine.engine, by: 0 }); // the database thread is up before the race starts
     const increments = Array.from({ length: 60 }, (_, i) =>
       i % 2 === 0
         ? db.write(INCREMENT, { engine: engine.engine, by: 1 })
@@ -82,6 +83,17 @@ forEachEngine('Database.write', (engine) => {
     );
     await Promise.all(increments);
     assert.equal(await counter(db), 30 * 1 + 30 * 100);
+  });
+
+  it('a read program sees every write acknowledged before it; inside a transaction it sees that transaction', async () => {
+    const db = await open();
+    for (const name of ['r1', 'r2', 'r3']) await db.write(INSERT_ITEM, { engine: engine.engine, name });
+    assert.deepEqual(await db.readProgram(ITEM_NAMES, { engine: engine.engine }), ['r1', 'r2', 'r3']);
+    const inside = await db.transaction(async (m) => {
+      await m.query(sqlFor(engine.engine)('INSERT INTO item (name) VALUES (?)'), ['uncommitted']);
+      return db.readProgram(ITEM_NAMES, { engine: engine.engine });
+    });
+    assert.deepEqual(inside, ['r1', 'r2', 'r3', 'uncommitted']);
   });
 
   it('inside a transaction() the program joins it, and rolls back with it', async () => {
@@ -102,7 +114,7 @@ forEachEngine('Database.write', (engine) => {
   if (engine.engine === 'sqlite') {
     it('a program waits for an open transaction of this thread instead of failing with SQLITE_BUSY', async () => {
       const db = await open({ busyTimeoutMs: 0 });
-      await db.write(INSERT_ITEM, { engine: engine.engine, name: 'warm' }); // the writer thread is up
+      await db.write(INSERT_ITEM, { engine: engine.engine, name: 'warm' }); // the database thread is up
       let release!: () => void;
       const held = db.transaction(async (m) => {
         await m.query('INSERT INTO item (name) VALUES (?)', ['main']);

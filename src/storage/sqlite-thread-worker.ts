@@ -1,5 +1,5 @@
 /**
- * The SQLite writer thread (sqlite-writer.ts explains why it exists).
+ * The SQLite database thread (sqlite-thread.ts explains why it exists).
  *
  * Group commit across requests: while one transaction commits (the fsync), requests queue on the
  * port. The next transaction takes every request waiting, runs each program under its own SAVEPOINT,
@@ -10,9 +10,9 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { isDatabaseUnavailable } from './errors.js';
 import { openSqliteConnection } from './sqlite-connection.js';
 import { SqliteStatements } from './sqlite-statements.js';
-import { loadWriteProgram, ThreadWriteLock, type SerialisedError, type WriterReply, type WriterRequest, type WriterWorkerData } from './sqlite-writer.js';
+import { loadProgram, ThreadWriteLock, type SerialisedError, type ThreadReply, type ThreadRequest, type SqliteThreadData } from './sqlite-thread.js';
 
-const data = workerData as WriterWorkerData;
+const data = workerData as SqliteThreadData;
 const port = parentPort!;
 const connection = openSqliteConnection(data.file, data.busyTimeoutMs);
 const statements = new SqliteStatements(connection);
@@ -21,20 +21,20 @@ const lock = new ThreadWriteLock(data.lock);
 /** Most requests in one transaction (each request may itself be a batch, e.g. of pushes). */
 const MAX_GROUP = 64;
 
-type Message = WriterRequest | { readonly close: true };
+type Message = ThreadRequest | { readonly close: true };
 
-async function executeGroup(requests: readonly WriterRequest[]): Promise<WriterReply[]> {
-  const replies: WriterReply[] = [];
-  const runnable: Array<{ request: WriterRequest; fn: Awaited<ReturnType<typeof loadWriteProgram>> }> = [];
+async function executeGroup(requests: readonly ThreadRequest[]): Promise<ThreadReply[]> {
+  const replies: ThreadReply[] = [];
+  const runnable: Array<{ request: ThreadRequest; fn: Awaited<ReturnType<typeof loadProgram>> }> = [];
   for (const request of requests) {
     try {
-      runnable.push({ request, fn: await loadWriteProgram(request) });
+      runnable.push({ request, fn: await loadProgram(request) });
     } catch (err) {
       replies.push({ id: request.id, ok: false, error: serialise(err) });
     }
   }
   if (runnable.length === 0) return replies;
-  const done: WriterReply[] = [];
+  const done: ThreadReply[] = [];
   lock.acquireBlocking();
   try {
     statements.run('BEGIN IMMEDIATE');
@@ -59,11 +59,20 @@ async function executeGroup(requests: readonly WriterRequest[]): Promise<WriterR
   } catch (err) {
     // BEGIN, a savepoint or COMMIT failed: nothing of this group is committed.
     const error = serialise(err);
-    return [...replies, ...runnable.map(({ request }): WriterReply => ({ id: request.id, ok: false, error }))];
+    return [...replies, ...runnable.map(({ request }): ThreadReply => ({ id: request.id, ok: false, error }))];
   } finally {
     lock.release();
   }
   return [...replies, ...done];
+}
+
+async function executeRead(request: ThreadRequest): Promise<ThreadReply> {
+  try {
+    const fn = await loadProgram(request);
+    return { id: request.id, ok: true, output: await fn(statements, request.input) };
+  } catch (err) {
+    return { id: request.id, ok: false, error: serialise(err) };
+  }
 }
 
 function serialise(err: unknown): SerialisedError {
@@ -85,6 +94,15 @@ async function drain(): Promise<void> {
     // Everything that arrived while the last transaction ran joins the next one.
     for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) inbox.push(m.message as Message);
     if (inbox.length === 0) break;
+    // Reads first: they see the last committed state and need not wait for the next commit's fsync.
+    for (let i = 0; i < inbox.length; i++) {
+      const m = inbox[i]!;
+      if ('close' in m) break;
+      if (!m.read) continue;
+      inbox.splice(i--, 1);
+      port.postMessage(await executeRead(m));
+    }
+    if (inbox.length === 0) continue;
     const closeAt = inbox.findIndex((m) => 'close' in m);
     const take = Math.min(closeAt === -1 ? inbox.length : closeAt, MAX_GROUP);
     if (take === 0) {
@@ -93,7 +111,7 @@ async function drain(): Promise<void> {
       port.close();
       return;
     }
-    const group = inbox.splice(0, take) as WriterRequest[];
+    const group = inbox.splice(0, take) as ThreadRequest[];
     for (const reply of await executeGroup(group)) port.postMessage(reply);
   }
   draining = false;
