@@ -20,6 +20,7 @@ import { canonicalJson } from '../storage/canonical.js';
 import type { Database, Engine, SqlRunner } from '../storage/database.js';
 import { sqlFor } from '../storage/sql.js';
 import { DatabaseUnavailableError } from '../storage/errors.js';
+import { GroupCommitQueue, type Pending } from '../storage/group-commit.js';
 import { dbProgram } from '../storage/sqlite-thread.js';
 import { CaseKeyRing, type Sealed } from './keys.js';
 import { CASE_TABLES } from './schema.js';
@@ -103,11 +104,6 @@ interface CaseRow {
   content_mac: string;
 }
 
-interface Pending {
-  readonly input: PushInput;
-  readonly resolve: (r: PushResult) => void;
-  readonly reject: (e: unknown) => void;
-}
 
 const IN_CHUNK = 400;
 const RETRIES_ALONE = 3;
@@ -126,17 +122,7 @@ export interface CaseStoreOptions {
 }
 
 export class CaseStore {
-  private queue: Pending[] = [];
-  private readonly flushing = new Set<Promise<void>>();
-  private scheduled = false;
-  /**
-   * Batches in flight. On SQLite several: they wait in the database thread's queue, and the writer
-   * commits everything waiting in one transaction the moment the previous one has committed, instead
-   * of after a round trip through this thread's event loop. It runs them in order, so one case's
-   * pushes keep their order.
-   */
-  private readonly maxInFlight: number;
-  private readonly maxBatch: number;
+  private readonly queue: GroupCommitQueue<PushInput, PushResult>;
   private readonly sql: (text: string) => string;
 
   constructor(
@@ -145,8 +131,13 @@ export class CaseStore {
     private readonly audit: Pick<AuditTrail, 'appendInTransaction'>,
     private readonly options: CaseStoreOptions = {},
   ) {
-    this.maxBatch = options.maxBatch ?? 256;
-    this.maxInFlight = db.engine === 'sqlite' ? 4 : 1;
+    this.queue = new GroupCommitQueue({
+      maxBatch: options.maxBatch ?? 256,
+      // SQLite: several batches may wait for the database thread, which commits them together, in order,
+      // so one case's pushes keep their order. PostgreSQL: one at a time, for the same order.
+      maxInFlight: db.engine === 'sqlite' ? 4 : 1,
+      flush: (batch) => this.runBatch(batch),
+    });
     this.sql = sqlFor(db.engine);
   }
 
@@ -159,38 +150,12 @@ export class CaseStore {
 
   /** Applies one push; resolves after its transaction committed durably. */
   push(input: PushInput): Promise<PushResult> {
-    return new Promise<PushResult>((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
-      this.schedule();
-    });
+    return this.queue.add(input);
   }
 
   /** Resolves when every queued push has been committed (or failed). */
-  async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.flushing.size > 0 || this.scheduled) {
-      if (this.flushing.size > 0) await Promise.all(this.flushing);
-      else await new Promise((r) => setImmediate(r));
-    }
-  }
-
-  private schedule(): void {
-    if (this.flushing.size >= this.maxInFlight || this.scheduled) return; // a running flush picks the queue up when it ends
-    this.scheduled = true;
-    // One event-loop turn lets the pushes that arrived together share the commit.
-    setImmediate(() => {
-      this.scheduled = false;
-      this.startFlush();
-    });
-  }
-
-  private startFlush(): void {
-    if (this.flushing.size >= this.maxInFlight || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, this.maxBatch);
-    const flush: Promise<void> = this.runBatch(batch).finally(() => {
-      this.flushing.delete(flush);
-      if (this.queue.length > 0) this.schedule();
-    });
-    this.flushing.add(flush);
+  drain(): Promise<void> {
+    return this.queue.drain();
   }
 
   /** One transaction for these pushes (on SQLite, on the database thread). */
@@ -198,7 +163,7 @@ export class CaseStore {
     return this.db.write(APPLY_PUSHES, { engine: this.db.engine, keysFile: this.keys.file, inputs });
   }
 
-  private async runBatch(batch: Pending[]): Promise<void> {
+  private async runBatch(batch: ReadonlyArray<Pending<PushInput, PushResult>>): Promise<void> {
     try {
       const results = await this.apply(batch.map((p) => p.input));
       batch.forEach((p, i) => p.resolve(results[i]!));

@@ -30,6 +30,7 @@ import type { Database, Engine, SqlRunner } from './database.js';
 import { sqlFor } from './sql.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { guard } from './errors.js';
+import { GroupCommitQueue, type Pending } from './group-commit.js';
 import { dbProgram } from './sqlite-thread.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -288,26 +289,21 @@ export interface AuditTrailOptions {
   readonly logger?: Logger;
 }
 
-interface Pending {
-  readonly input: AuditEntryInput;
-  readonly resolve: (r: AuditReceipt) => void;
-  readonly reject: (e: unknown) => void;
-}
-
 export class AuditTrail {
-  private queue: Pending[] = [];
-  private flushing: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private readonly queue: GroupCommitQueue<AuditEntryInput, AuditReceipt>;
   private closed = false;
-  private readonly maxBatch: number;
-  private readonly maxDelayMs: number;
 
   constructor(
     private readonly db: Database,
     private readonly options: AuditTrailOptions = {},
   ) {
-    this.maxBatch = options.maxBatch ?? 500;
-    this.maxDelayMs = options.maxDelayMs ?? 0;
+    this.queue = new GroupCommitQueue({
+      maxBatch: options.maxBatch ?? 500,
+      maxDelayMs: options.maxDelayMs ?? 0,
+      // SQLite: several flushes may wait for the database thread, which commits them together, in order.
+      maxInFlight: db.engine === 'sqlite' ? 4 : 1,
+      flush: (batch) => this.write(batch),
+    });
   }
 
   /** Queues one entry; resolves after the transaction that writes it has committed. Rejects (DatabaseUnavailableError on outage) if that fails. */
@@ -319,11 +315,7 @@ export class AuditTrail {
       return Promise.reject(err);
     }
     // The entry's time is when it was appended, not when its batch reaches the database.
-    const timed = input.time ? input : { ...input, time: new Date() };
-    return new Promise<AuditReceipt>((resolve, reject) => {
-      this.queue.push({ input: timed, resolve, reject });
-      this.schedule();
-    });
+    return this.queue.add(input.time ? input : { ...input, time: new Date() });
   }
 
   /**
@@ -338,11 +330,8 @@ export class AuditTrail {
   }
 
   /** Resolves when everything queued so far is committed (or failed). */
-  async flush(): Promise<void> {
-    while (this.queue.length > 0 || this.flushing) {
-      if (this.flushing) await this.flushing;
-      else this.startFlush();
-    }
+  flush(): Promise<void> {
+    return this.queue.drain();
   }
 
   /** Stops accepting entries and writes what is queued. */
@@ -351,40 +340,14 @@ export class AuditTrail {
     await this.flush();
   }
 
-  private schedule(): void {
-    if (this.flushing || this.timer) return; // the running flush picks the queue up when it ends
-    if (this.queue.length >= this.maxBatch) {
-      this.startFlush();
-      return;
+  private async write(batch: ReadonlyArray<Pending<AuditEntryInput, AuditReceipt>>): Promise<void> {
+    try {
+      const receipts = await this.db.write(APPEND_AUDIT_ENTRIES, { engine: this.db.engine, inputs: batch.map((p) => p.input) });
+      batch.forEach((p, i) => p.resolve(receipts[i]!));
+    } catch (err) {
+      this.options.logger?.error({ err, entries: batch.length }, 'audit: batch append failed');
+      batch.forEach((p) => p.reject(err));
     }
-    this.timer =
-      this.maxDelayMs > 0
-        ? setTimeout(() => this.startFlush(), this.maxDelayMs)
-        : setImmediate(() => this.startFlush());
-  }
-
-  private startFlush(): void {
-    if (this.timer) {
-      clearTimeout(this.timer as NodeJS.Timeout);
-      clearImmediate(this.timer as NodeJS.Immediate);
-      this.timer = undefined;
-    }
-    if (this.flushing || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, this.maxBatch);
-    const inputs = batch.map((p) => p.input);
-    this.flushing = this.db
-      .write(APPEND_AUDIT_ENTRIES, { engine: this.db.engine, inputs })
-      .then(
-        (receipts) => batch.forEach((p, i) => p.resolve(receipts[i]!)),
-        (err: unknown) => {
-          this.options.logger?.error({ err, entries: batch.length }, 'audit: batch append failed');
-          batch.forEach((p) => p.reject(err));
-        },
-      )
-      .finally(() => {
-        this.flushing = undefined;
-        if (this.queue.length > 0) this.schedule();
-      });
   }
 }
 

@@ -49,7 +49,7 @@ export async function loadProgram(program: { readonly module: string; readonly n
   let fn = loaded.get(key);
   if (!fn) {
     const exported = ((await import(program.module)) as Record<string, unknown>)[program.name];
-    if (typeof exported !== 'function') throw new Error(`write program ${program.name} is not exported by ${program.module}`);
+    if (typeof exported !== 'function') throw new Error(`program ${program.name} is not exported by ${program.module}`);
     fn = exported as ProgramFunction<unknown, unknown>;
     loaded.set(key, fn);
   }
