@@ -321,38 +321,38 @@ describe('SqliteDatabase on the statement path', () => {
     await db.close();
   });
 
-  it('a read issued while a transaction is open waits for it and sees only committed state', async () => {
-    const g = gate();
+  /** A transaction that inserts `name`, then waits for `release()`, then commits or aborts. */
+  const heldInsert = (name: string, end: 'commit' | 'abort') => {
+    const release = gate();
     const inserted = gate();
     const tx = db.transaction(async (m) => {
-      await m.query('INSERT INTO item (name) VALUES (?)', ['pending']);
+      await m.query('INSERT INTO item (name) VALUES (?)', [name]);
       inserted.open();
-      await g.promise;
+      await release.promise;
+      if (end === 'abort') throw new Error('abort');
       return 'committed';
     });
-    await inserted.promise;
+    return { tx, inserted: inserted.promise, release: release.open };
+  };
+
+  it('a read issued while a transaction is open waits for it and sees only committed state', async () => {
+    const held = heldInsert('pending', 'commit');
+    await held.inserted;
     const read = count('pending');
     const state = settled(read);
     await turns();
     assert.equal(state.done, false, 'the read waits while the write transaction holds the lock');
-    g.open();
-    assert.equal(await tx, 'committed');
+    held.release();
+    assert.equal(await held.tx, 'committed');
     assert.equal(await read, 1, 'it runs after the commit, so it sees the committed row');
 
     // and with a rollback it never sees the row at all
-    const g2 = gate();
-    const inserted2 = gate();
-    const tx2 = db.transaction(async (m) => {
-      await m.query('INSERT INTO item (name) VALUES (?)', ['rolled-back']);
-      inserted2.open();
-      await g2.promise;
-      throw new Error('abort');
-    });
-    await inserted2.promise;
+    const aborted = heldInsert('rolled-back', 'abort');
+    await aborted.inserted;
     const read2 = count('rolled-back');
     await turns();
-    g2.open();
-    await assert.rejects(tx2, /abort/);
+    aborted.release();
+    await assert.rejects(aborted.tx, /abort/);
     assert.equal(await read2, 0);
     await db.close();
   });

@@ -139,6 +139,8 @@ export class CaseStore {
       flush: (batch) => this.runBatch(batch),
     });
     this.sql = sqlFor(db.engine);
+    // Write programs that run on this thread (PostgreSQL, or inside a transaction) use this ring.
+    if (!programKeyRings.has(keys.file)) programKeyRings.set(keys.file, keys);
   }
 
   get engine(): Engine {
@@ -369,7 +371,10 @@ export function applyPushesProgram(
   return applyPushes(sql, job.engine, keys, job.inputs);
 }
 
-/** The key rings of write programs, by keys file; each re-reads its file after a rotation, like the store's own. */
+/**
+ * The key rings of write programs, by keys file: on this thread the store's own, on the database thread one
+ * loaded from the file. Each re-reads its file after a rotation.
+ */
 const programKeyRings = new Map<string, CaseKeyRing>();
 
 const APPLY_PUSHES = dbProgram(import.meta.url, applyPushesProgram);

@@ -325,8 +325,7 @@ export class AuditTrail {
    */
   async appendInTransaction(manager: SqlRunner, entries: AuditEntryInput | readonly AuditEntryInput[]): Promise<AuditReceipt[]> {
     const list = Array.isArray(entries) ? (entries as readonly AuditEntryInput[]) : [entries as AuditEntryInput];
-    list.forEach(validate);
-    return writeEntries(manager, this.db.engine, list);
+    return writeAuditEntries(manager, this.db.engine, list);
   }
 
   /** Resolves when everything queued so far is committed (or failed). */
