@@ -92,7 +92,11 @@ export interface ContractDefinition {
   /** Every schema the WSDL imports, directly or transitively, relative to the contract root, sorted. */
   readonly schemaFiles: readonly string[];
   readonly operations: readonly OperationMeta[];
-  /** Every type reachable from the operations, keyed by `{namespace}Name`; anonymous types get a stable key `{namespace}Owner#path`. */
+  /**
+   * Every type of the namespace modules the operations reach (at least every type reachable from them), keyed by
+   * `{namespace}Name`; anonymous types get a stable key `{namespace}Owner#path`. Assembled from the `$types` table
+   * of each `_types` module, so a namespace shared by several contracts is described once.
+   */
   readonly types: { readonly [key: string]: TypeMeta };
 }
 

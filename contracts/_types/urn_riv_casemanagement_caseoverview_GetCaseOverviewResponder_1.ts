@@ -25,3 +25,67 @@ export interface GetCaseOverviewType {
   updatedSince?: string;
   $any?: $rivta.AnyElement[];
 }
+
+/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */
+export const $types: { readonly [key: string]: $rivta.TypeMeta } = {
+  '{urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1}GetCaseOverviewResponseType': {
+    kind: 'complex',
+    fields: [
+      {
+        name: 'case',
+        kind: 'element',
+        ns: 'urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1',
+        type: '{urn:riv:casemanagement:caseoverview:1}CaseType',
+        min: 0,
+        max: -1,
+      },
+      {
+        name: 'result',
+        kind: 'element',
+        ns: 'urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1',
+        type: '{urn:riv:casemanagement:caseoverview:1}ResultType',
+        min: 1,
+        max: 1,
+      },
+      { name: '$any', kind: 'any', ns: '##other', type: '', min: 0, max: -1 },
+    ],
+  },
+  '{urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1}GetCaseOverviewType': {
+    kind: 'complex',
+    fields: [
+      {
+        name: 'subject',
+        kind: 'element',
+        ns: 'urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1',
+        type: '{urn:riv:casemanagement:caseoverview:1}SubjectType',
+        min: 1,
+        max: 1,
+      },
+      {
+        name: 'senderOrganisationNumber',
+        kind: 'element',
+        ns: 'urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1',
+        type: '{urn:riv:casemanagement:caseoverview:1}OrganisationNumberType',
+        min: 0,
+        max: 1,
+      },
+      {
+        name: 'status',
+        kind: 'element',
+        ns: 'urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1',
+        type: '{urn:riv:casemanagement:caseoverview:1}CaseStatusEnum',
+        min: 0,
+        max: -1,
+      },
+      {
+        name: 'updatedSince',
+        kind: 'element',
+        ns: 'urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1',
+        type: 'xs:dateTime',
+        min: 0,
+        max: 1,
+      },
+      { name: '$any', kind: 'any', ns: '##other', type: '', min: 0, max: -1 },
+    ],
+  },
+};

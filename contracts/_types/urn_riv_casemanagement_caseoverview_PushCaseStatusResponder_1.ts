@@ -23,3 +23,51 @@ export interface PushCaseStatusType {
   caseStatus: $ns0.CaseStatusType;
   $any?: $rivta.AnyElement[];
 }
+
+/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */
+export const $types: { readonly [key: string]: $rivta.TypeMeta } = {
+  '{urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1}PushCaseStatusResponseType': {
+    kind: 'complex',
+    fields: [
+      {
+        name: 'outcome',
+        kind: 'element',
+        ns: 'urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1',
+        type: '{urn:riv:casemanagement:caseoverview:1}PushOutcomeEnum',
+        min: 0,
+        max: 1,
+      },
+      {
+        name: 'revision',
+        kind: 'element',
+        ns: 'urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1',
+        type: '{urn:riv:casemanagement:caseoverview:1}PositiveIntType',
+        min: 0,
+        max: 1,
+      },
+      {
+        name: 'result',
+        kind: 'element',
+        ns: 'urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1',
+        type: '{urn:riv:casemanagement:caseoverview:1}ResultType',
+        min: 1,
+        max: 1,
+      },
+      { name: '$any', kind: 'any', ns: '##other', type: '', min: 0, max: -1 },
+    ],
+  },
+  '{urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1}PushCaseStatusType': {
+    kind: 'complex',
+    fields: [
+      {
+        name: 'caseStatus',
+        kind: 'element',
+        ns: 'urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1',
+        type: '{urn:riv:casemanagement:caseoverview:1}CaseStatusType',
+        min: 1,
+        max: 1,
+      },
+      { name: '$any', kind: 'any', ns: '##other', type: '', min: 0, max: -1 },
+    ],
+  },
+};

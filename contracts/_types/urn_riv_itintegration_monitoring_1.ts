@@ -7,5 +7,18 @@
  * words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the named type,
  * global element or group that contains it; clashes are resolved by appending _2, _3 … in metadata-key order.
  */
+import type * as $rivta from '../rivta.js';
+
 /** xs:simpleType `{urn:riv:itintegration:monitoring:1}TS`, schemas/core_components/itintegration_monitoring_1.0.xsd:13. */
 export type TS = string;
+
+/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */
+export const $types: { readonly [key: string]: $rivta.TypeMeta } = {
+  '{urn:riv:itintegration:monitoring:1}TS': {
+    kind: 'simple',
+    base: 'string',
+    pattern: [
+      '[1-9]{1}[0-9]{3}(0[1-9]{1}|1[0-2]{1})([0-2]{1}[0-9]{1}|3[0-1]{1})([0-1]{1}[0-9]{1}|2[0-3]{1})[0-5]{1}[0-9]{1}[0-5]{1}[0-9]{1}',
+    ],
+  },
+};

@@ -31,3 +31,81 @@ export interface PingForConfigurationType {
   logicalAddress: string;
   $any?: $rivta.AnyElement[];
 }
+
+/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */
+export const $types: { readonly [key: string]: $rivta.TypeMeta } = {
+  '{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}ConfigurationType': {
+    kind: 'complex',
+    fields: [
+      {
+        name: 'name',
+        kind: 'element',
+        ns: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
+        type: 'xs:string',
+        min: 1,
+        max: 1,
+      },
+      {
+        name: 'value',
+        kind: 'element',
+        ns: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
+        type: 'xs:string',
+        min: 1,
+        max: 1,
+      },
+      { name: '$any', kind: 'any', ns: '##other', type: '', min: 0, max: -1 },
+    ],
+  },
+  '{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}PingForConfigurationResponseType': {
+    kind: 'complex',
+    fields: [
+      {
+        name: 'version',
+        kind: 'element',
+        ns: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
+        type: 'xs:string',
+        min: 1,
+        max: 1,
+      },
+      {
+        name: 'pingDateTime',
+        kind: 'element',
+        ns: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
+        type: '{urn:riv:itintegration:monitoring:1}TS',
+        min: 1,
+        max: 1,
+      },
+      {
+        name: 'configuration',
+        kind: 'element',
+        ns: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
+        type: '{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}ConfigurationType',
+        min: 0,
+        max: -1,
+      },
+      { name: '$any', kind: 'any', ns: '##other', type: '', min: 0, max: -1 },
+    ],
+  },
+  '{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}PingForConfigurationType': {
+    kind: 'complex',
+    fields: [
+      {
+        name: 'serviceContractNamespace',
+        kind: 'element',
+        ns: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
+        type: 'xs:anyURI',
+        min: 1,
+        max: 1,
+      },
+      {
+        name: 'logicalAddress',
+        kind: 'element',
+        ns: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
+        type: 'xs:anyURI',
+        min: 1,
+        max: 1,
+      },
+      { name: '$any', kind: 'any', ns: '##other', type: '', min: 0, max: -1 },
+    ],
+  },
+};

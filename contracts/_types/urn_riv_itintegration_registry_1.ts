@@ -7,5 +7,10 @@
  * words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the named type,
  * global element or group that contains it; clashes are resolved by appending _2, _3 … in metadata-key order.
  */
+import type * as $rivta from '../rivta.js';
+
 /** xs:simpleType `{urn:riv:itintegration:registry:1}LogicalAddressType`, schemas/core_components/itintegration_registry_1.0.xsd:22. */
 export type LogicalAddressType = string;
+
+/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */
+export const $types: { readonly [key: string]: $rivta.TypeMeta } = { '{urn:riv:itintegration:registry:1}LogicalAddressType': { kind: 'simple', base: 'string' } };

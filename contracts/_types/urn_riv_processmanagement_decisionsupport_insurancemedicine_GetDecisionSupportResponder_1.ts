@@ -27,3 +27,85 @@ export interface GetDecisionSupportType {
   changedSince?: string;
   $any?: $rivta.AnyElement[];
 }
+
+/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */
+export const $types: { readonly [key: string]: $rivta.TypeMeta } = {
+  '{urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDecisionSupportResponder:1}GetDecisionSupportResponseType': {
+    kind: 'complex',
+    fields: [
+      {
+        name: 'decisionSupport',
+        kind: 'element',
+        ns: 'urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDecisionSupportResponder:1',
+        type: '{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DecisionSupportType',
+        min: 0,
+        max: -1,
+      },
+      {
+        name: 'unknownCode',
+        kind: 'element',
+        ns: 'urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDecisionSupportResponder:1',
+        type: '{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ICD10CodeType',
+        min: 0,
+        max: -1,
+      },
+      {
+        name: 'versionInfo',
+        kind: 'element',
+        ns: 'urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDecisionSupportResponder:1',
+        type: '{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}VersionInfoType',
+        min: 1,
+        max: 1,
+      },
+      {
+        name: 'result',
+        kind: 'element',
+        ns: 'urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDecisionSupportResponder:1',
+        type: '{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ResultType',
+        min: 1,
+        max: 1,
+      },
+      { name: '$any', kind: 'any', ns: '##other', type: '', min: 0, max: -1 },
+    ],
+  },
+  '{urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDecisionSupportResponder:1}GetDecisionSupportType': {
+    kind: 'complex',
+    fields: [
+      {
+        name: 'decisionSupportId',
+        kind: 'element',
+        ns: 'urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDecisionSupportResponder:1',
+        type: '{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DecisionSupportIdType',
+        min: 0,
+        max: -1,
+        choice: 1,
+      },
+      {
+        name: 'diagnosisCode',
+        kind: 'element',
+        ns: 'urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDecisionSupportResponder:1',
+        type: '{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DiagnosisCodeType',
+        min: 0,
+        max: -1,
+        choice: 1,
+      },
+      {
+        name: 'includeArchived',
+        kind: 'element',
+        ns: 'urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDecisionSupportResponder:1',
+        type: 'xs:boolean',
+        min: 0,
+        max: 1,
+      },
+      {
+        name: 'changedSince',
+        kind: 'element',
+        ns: 'urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDecisionSupportResponder:1',
+        type: 'xs:dateTime',
+        min: 0,
+        max: 1,
+      },
+      { name: '$any', kind: 'any', ns: '##other', type: '', min: 0, max: -1 },
+    ],
+  },
+};

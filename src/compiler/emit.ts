@@ -44,9 +44,15 @@ function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
-/** A TS literal for plain data (strings, numbers, booleans, null, arrays, objects), deterministic. */
+/** TypeScript source placed as it is inside a literal(): an expression the emitter built. */
+class Code {
+  constructor(readonly text: string) {}
+}
+
+/** A TS literal for plain data (strings, numbers, booleans, null, arrays, objects, Code), deterministic. */
 function literal(v: unknown, indent: string): string {
   if (v === null) return 'null';
+  if (v instanceof Code) return v.text;
   if (typeof v === 'string') return quote(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   const inner = `${indent}  `;
@@ -189,15 +195,22 @@ export function emit(contracts: readonly Contract[], opts: EmitOptions): Map<str
       return `\u0000${target}\u0001${name}`;
     };
     const decls: string[] = [];
+    const metas: Record<string, TypeMeta> = {};
     for (const key of [...m.types.keys()].sort(cmp)) {
       const t = m.types.get(key)!;
       decls.push(renderType(t, m.names.get(key)!, ref));
+      metas[key] = t.meta;
     }
+    // The codec's metadata, once per namespace module: every contract that uses the namespace spreads
+    // this table into its ContractDefinition.types instead of carrying its own copy.
+    decls.push(
+      `/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */\n` +
+        `export const $types: { readonly [key: string]: $rivta.TypeMeta } = ${literal(metas, '')};\n`,
+    );
     // aliases for imported modules, by file name
     const targets = [...imports.keys()].sort((a, b) => cmp(modules.get(a)!.file, modules.get(b)!.file));
     targets.forEach((t, i) => imports.set(t, `$ns${i}`));
-    let body = decls.join('\n');
-    body = body.replace(/\u0000([^\u0001]*)\u0001/g, (_, id: string) => `${imports.get(id)}.`);
+    const body = decls.join('\n').replace(/\u0000([^\u0001]*)\u0001/g, (_, id: string) => `${imports.get(id)}.`);
     const lines = [
       HEADER(m.files.join(', ') || m.ns),
       `/*`,
@@ -208,11 +221,10 @@ export function emit(contracts: readonly Contract[], opts: EmitOptions): Map<str
       ` * global element or group that contains it; clashes are resolved by appending _2, _3 … in metadata-key order.`,
       ` */`,
     ];
-    const usesAny = body.includes('$rivta.');
-    if (usesAny) lines.push(`import type * as $rivta from '../rivta.js';`);
+    lines.push(`import type * as $rivta from '../rivta.js';`);
     for (const t of targets) lines.push(`import type * as ${imports.get(t)} from './${modules.get(t)!.file}.js';`);
-    if (usesAny || targets.length) lines.push('');
-    out.set(`_types/${m.file}.ts`, `${lines.join('\n')}\n${body}${body ? '' : 'export {};\n'}`);
+    lines.push('');
+    out.set(`_types/${m.file}.ts`, `${lines.join('\n')}\n${body}`);
   }
 
   // ---- contract naming (several versions of one interaction side by side)
@@ -334,8 +346,10 @@ function renderContract(co: ContractOut, modules: Map<string, TypeModule>): stri
     );
   }
   body.push('}', '');
-  const types: Record<string, TypeMeta> = {};
-  for (const key of [...c.types.keys()].sort(cmp)) types[key] = c.types.get(key)!.meta;
+  // every namespace module the contract uses, by file name: their metadata tables make up `types`
+  const allIds = [...new Set(co.keyModule.values())].sort((a, b) => cmp(modules.get(a)!.file, modules.get(b)!.file));
+  const tableAlias = new Map(allIds.map((id, i) => [id, `$m${i}`]));
+  const types = new Code(`{ ${allIds.map((id) => `...${tableAlias.get(id)}`).join(', ')} }`);
   const def = {
     name: c.name,
     namespace: c.namespace,
@@ -366,7 +380,7 @@ function renderContract(co: ContractOut, modules: Map<string, TypeModule>): stri
 
   // re-exports: every type the contract uses, responder namespace first; clashes get a _<module> suffix
   const taken = new Set<string>([co.interfaceName, co.constName, ...c.operations.map((o) => `${identifier(o.name)}Headers`)]);
-  const allIds = [...new Set(co.keyModule.values())].sort((a, b) => {
+  const reexportIds = [...allIds].sort((a, b) => {
     const ma = modules.get(a)!;
     const mb = modules.get(b)!;
     const ra = ma.ns === c.namespace ? 0 : 1;
@@ -374,7 +388,7 @@ function renderContract(co: ContractOut, modules: Map<string, TypeModule>): stri
     return ra - rb || cmp(ma.file, mb.file);
   });
   const reexports: string[] = [];
-  for (const id of allIds) {
+  for (const id of reexportIds) {
     const m = modules.get(id)!;
     const names = [...co.keyModule.entries()].filter(([, mid]) => mid === id).map(([k]) => m.names.get(k)!).sort(cmp);
     const specs = names.map((n) => {
@@ -394,6 +408,7 @@ function renderContract(co: ContractOut, modules: Map<string, TypeModule>): stri
     HEADER(c.wsdlFile),
     `import type * as $rivta from '${up}rivta.js';`,
     ...usedIds.map((id) => `import type * as ${imports.get(id)} from '${up}_types/${modules.get(id)!.file}.js';`),
+    ...allIds.map((id) => `import { $types as ${tableAlias.get(id)} } from '${up}_types/${modules.get(id)!.file}.js';`),
     '',
     ...reexports,
     '',

@@ -3,6 +3,9 @@
 import type * as $rivta from '../../rivta.js';
 import type * as $t0 from '../../_types/urn_riv_itintegration_monitoring_PingForConfigurationResponder_1.js';
 import type * as $t1 from '../../_types/urn_riv_itintegration_registry_1.js';
+import { $types as $m0 } from '../../_types/urn_riv_itintegration_monitoring_1.js';
+import { $types as $m1 } from '../../_types/urn_riv_itintegration_monitoring_PingForConfigurationResponder_1.js';
+import { $types as $m2 } from '../../_types/urn_riv_itintegration_registry_1.js';
 
 export type {
   ConfigurationType,
@@ -65,88 +68,5 @@ export const pingForConfigurationContract: $rivta.ContractDefinition = {
       ],
     },
   ],
-  types: {
-    '{urn:riv:itintegration:monitoring:1}TS': {
-      kind: 'simple',
-      base: 'string',
-      pattern: [
-        '[1-9]{1}[0-9]{3}(0[1-9]{1}|1[0-2]{1})([0-2]{1}[0-9]{1}|3[0-1]{1})([0-1]{1}[0-9]{1}|2[0-3]{1})[0-5]{1}[0-9]{1}[0-5]{1}[0-9]{1}',
-      ],
-    },
-    '{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}ConfigurationType': {
-      kind: 'complex',
-      fields: [
-        {
-          name: 'name',
-          kind: 'element',
-          ns: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
-          type: 'xs:string',
-          min: 1,
-          max: 1,
-        },
-        {
-          name: 'value',
-          kind: 'element',
-          ns: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
-          type: 'xs:string',
-          min: 1,
-          max: 1,
-        },
-        { name: '$any', kind: 'any', ns: '##other', type: '', min: 0, max: -1 },
-      ],
-    },
-    '{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}PingForConfigurationResponseType': {
-      kind: 'complex',
-      fields: [
-        {
-          name: 'version',
-          kind: 'element',
-          ns: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
-          type: 'xs:string',
-          min: 1,
-          max: 1,
-        },
-        {
-          name: 'pingDateTime',
-          kind: 'element',
-          ns: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
-          type: '{urn:riv:itintegration:monitoring:1}TS',
-          min: 1,
-          max: 1,
-        },
-        {
-          name: 'configuration',
-          kind: 'element',
-          ns: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
-          type: '{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}ConfigurationType',
-          min: 0,
-          max: -1,
-        },
-        { name: '$any', kind: 'any', ns: '##other', type: '', min: 0, max: -1 },
-      ],
-    },
-    '{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}PingForConfigurationType': {
-      kind: 'complex',
-      fields: [
-        {
-          name: 'serviceContractNamespace',
-          kind: 'element',
-          ns: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
-          type: 'xs:anyURI',
-          min: 1,
-          max: 1,
-        },
-        {
-          name: 'logicalAddress',
-          kind: 'element',
-          ns: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
-          type: 'xs:anyURI',
-          min: 1,
-          max: 1,
-        },
-        { name: '$any', kind: 'any', ns: '##other', type: '', min: 0, max: -1 },
-      ],
-    },
-    '{urn:riv:itintegration:registry:1}LogicalAddressType': { kind: 'simple', base: 'string' },
-  },
+  types: { ...$m0, ...$m1, ...$m2 },
 };
