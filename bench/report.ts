@@ -29,6 +29,8 @@ export interface ReportContext {
   readonly wallSeconds: number;
   readonly cpuModel: string;
   readonly profile?: ProfileSummary | undefined;
+  /** The baseline req/s measured just before each point, by `<operation>@<connections>`: what ratio_to_baseline divides by. */
+  readonly pairedBaseline?: ReadonlyMap<string, number> | undefined;
   /** The results.json this run replaces (same --out), for the before/after table. */
   readonly previous?: BenchResults | undefined;
 }
@@ -93,13 +95,22 @@ export function renderMarkdown(r: BenchResults, ctx: ReportContext): string {
   lines.push('| connections | req/s | p50 ms | p99 ms |', '|---:|---:|---:|---:|');
   for (const b of r.baseline) lines.push(`| ${b.connections} | ${b.rps} | ${b.p50_ms.toFixed(2)} | ${b.p99_ms.toFixed(2)} |`);
   lines.push('', '## Operations', '');
+  const paired = ctx.pairedBaseline;
+  if (paired) {
+    lines.push(
+      'Each ratio is against the baseline measured just before that point, at the same connection count (the column ' +
+        '"baseline just before"), so that drift in the machine\'s speed during the run does not enter the ratio.',
+      '',
+    );
+  }
   lines.push(
-    '| operation | connections | req/s | p50 ms | p95 ms | p99 ms | errors | non2xx | logical errors | ratio to baseline |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| operation | connections | req/s | p50 ms | p95 ms | p99 ms | errors | non2xx | logical errors |${paired ? ' baseline just before |' : ''} ratio to baseline |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|${paired ? '---:|' : ''}---:|`,
   );
   for (const o of r.operations) {
+    const base = paired ? ` ${paired.get(`${o.name}@${o.connections}`) ?? '–'} |` : '';
     lines.push(
-      `| ${o.name} | ${o.connections} | ${o.rps} | ${o.p50_ms.toFixed(2)} | ${o.p95_ms.toFixed(2)} | ${o.p99_ms.toFixed(2)} | ${o.errors} | ${o.non2xx} | ${o.logical_errors} | ${o.ratio_to_baseline.toFixed(3)} |`,
+      `| ${o.name} | ${o.connections} | ${o.rps} | ${o.p50_ms.toFixed(2)} | ${o.p95_ms.toFixed(2)} | ${o.p99_ms.toFixed(2)} | ${o.errors} | ${o.non2xx} | ${o.logical_errors} |${base} ${o.ratio_to_baseline.toFixed(3)} |`,
     );
   }
   if (ctx.skipped.length > 0) lines.push('', `Not served by this build, so not measured: ${ctx.skipped.join(', ')}.`);

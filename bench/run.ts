@@ -271,7 +271,7 @@ async function main(): Promise<void> {
     const skipped = opts.operations.filter((n) => !served.has(n));
     if (skipped.length > 0) log(`not served by this build, skipped: ${skipped.join(', ')}`);
 
-    // ---- baseline, alone on the machine while measured
+    // ---- baseline, alone on the machine while measured (the producer idles)
     const baselinePort = await freePort();
     const baseline = await forkServer(
       'baseline-server',
@@ -305,24 +305,27 @@ async function main(): Promise<void> {
     };
     const baselineUrl = `https://127.0.0.1:${baselinePort}${baselineOp.path}`;
     if (opts.warmup > 0) await point(baselineUrl, 16, baselineOp, opts.warmup);
-    const baselineRps = new Map<number, number>();
     for (const c of opts.connections) {
       const r = await point(baselineUrl, c, baselineOp);
-      baselineRps.set(c, r.rps);
       results.baseline.push({ connections: c, rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms });
       log(`baseline          c=${String(c).padStart(2)}  ${fmt(r)}`);
     }
-    await stop(baseline);
 
     // ---- the producer's operations (pushes before overview reads, so the reads find cases)
+    // Each point's ratio is taken against a baseline point measured just before it, at the same
+    // connection count: this machine's speed drifts by a third within minutes (docs/performance.md),
+    // so a baseline from the start of the run would make the ratios depend on when each op ran.
+    const pairedSeconds = Math.min(opts.duration, Math.max(1, opts.duration / 2));
+    const pairedBaseline = new Map<string, number>();
     const runId = `${Date.now().toString(36)}`;
     for (const op of benchOperations({ root: ROOT, runId })) {
       if (!served.has(op.name)) continue;
       const url = `https://127.0.0.1:${port}${op.path}`;
       if (opts.warmup > 0) await point(url, 16, op, opts.warmup);
       for (const c of opts.connections) {
+        const base = (await point(baselineUrl, c, baselineOp, pairedSeconds)).rps;
+        pairedBaseline.set(`${op.name}@${c}`, base);
         const r = await point(url, c, op);
-        const base = baselineRps.get(c) ?? 0;
         results.operations.push({
           name: op.name,
           connections: c,
@@ -335,9 +338,10 @@ async function main(): Promise<void> {
           logical_errors: r.logicalErrors,
           ratio_to_baseline: base > 0 ? Math.round((r.rps / base) * 1000) / 1000 : 0,
         });
-        log(`${op.name.padEnd(18)}c=${String(c).padStart(2)}  ${fmt(r)}`);
+        log(`${op.name.padEnd(18)}c=${String(c).padStart(2)}  ${fmt(r)}  (baseline just before: ${base} req/s)`);
       }
     }
+    await stop(baseline);
     await stop(producer);
     fs.closeSync(logFd);
     // kept for inspection (bench/out/ is not committed)
@@ -378,6 +382,7 @@ async function main(): Promise<void> {
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
       profile,
       previous,
+      pairedBaseline,
     });
     fs.writeFileSync(path.join(opts.out, 'results.md'), md);
     log(`wrote ${path.join(opts.out, 'results.json')} and results.md in ${Math.round((Date.now() - started) / 1000)} s`);

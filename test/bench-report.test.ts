@@ -58,6 +58,15 @@ describe('bench report', () => {
     assert.doesNotMatch(renderMarkdown(after, ctx), /Before and after/);
   });
 
+  it('shows the baseline each ratio was taken against, when the run measured one just before each point', () => {
+    const r = results([{ ...op('GetDiagnosis', 3000, 3, 4), ratio_to_baseline: 0.2 }]);
+    const md = renderMarkdown(r, { ...ctx, pairedBaseline: new Map([['GetDiagnosis@16', 15_000]]) });
+    assert.match(md, /baseline just before \| ratio to baseline \|/);
+    assert.match(md, /\| GetDiagnosis \| 16 \| 3000 \|[^\n]*\| 15000 \| 0\.200 \|/);
+    // without paired figures (an older caller) the table keeps its earlier columns
+    assert.doesNotMatch(renderMarkdown(r, ctx), /baseline just before/);
+  });
+
   it('ignores a previous file that is missing or not in the fixed shape', () => {
     assert.equal(readPreviousResults('x', () => { throw new Error('ENOENT'); }), undefined);
     assert.equal(readPreviousResults('x', () => '{"rps": 1}'), undefined);
