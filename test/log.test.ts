@@ -53,6 +53,19 @@ test('every buffered line is written when the process exits at once, also throug
   assert.equal(lines[500]!.level, 'fatal');
 });
 
+test('two loggers in one process share the buffer, so their lines keep the order they were logged in', () => {
+  const { lines } = run(`
+    const a = createLogger('info');
+    const b = createLogger('info');
+    a.info('1'); b.info('2'); a.info('3'); b.info('4');
+    process.exit(0);
+  `);
+  assert.deepEqual(
+    lines.map((l) => l.msg),
+    ['1', '2', '3', '4'],
+  );
+});
+
 test('personal fields are still redacted on the buffered destination', () => {
   const { lines } = run(`
     const log = createLogger('info');
