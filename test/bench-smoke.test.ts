@@ -66,6 +66,13 @@ describe('npm run bench (smoke)', { skip: fs.existsSync(mainJs) ? false : 'dist/
       assert.equal(results.peers[0]!.name, 'soap-npm-server');
       const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
       assert.match(md, /\| GetDiagnosis \| 1 \|/);
+      // every ratio is shown with the baseline point measured just before it (README, bench/run.ts)
+      for (const o of results.operations) {
+        const row = md.split('\n').find((l) => l.startsWith(`| ${String(o.name)} | 1 |`));
+        const cells = row?.split('|').map((c) => c.trim()) ?? [];
+        assert.equal(cells.at(-2), (o.ratio_to_baseline as number).toFixed(3), `${String(o.name)}: the ratio`);
+        assert.ok(Number(cells.at(-3)) > 0, `${String(o.name)}: the baseline just before it answered`);
+      }
       assert.match(md, /## Targets/);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });

@@ -24,8 +24,8 @@ function run(script: string): { lines: Array<Record<string, unknown>>; status: n
 }
 
 test('a line reaches stdout while the process is still running (the flush timer, not the exit)', () => {
-  // The child logs, then checks its own stdout pipe is drained by writing a marker only after 500 ms,
-  // and stays alive past the flush interval; the line must come before the marker.
+  // The child logs once, then writes a marker straight to stdout 500 ms later (well past the flush
+  // interval) and exits; a line held until exit would come after the marker.
   const { lines } = run(`
     const log = createLogger('info');
     log.info({ n: 1 }, 'first');

@@ -318,7 +318,7 @@ abstract class BaseDatabase implements Database {
 
 class SqliteDatabase extends BaseDatabase {
   readonly engine = 'sqlite' as const;
-  private readonly writer: SqliteThread;
+  private readonly databaseThread: SqliteThread;
   private readonly lock = new RwLock();
   /** Shared with the database thread: one write transaction at a time in this process. */
   private readonly threadLock = new ThreadWriteLock();
@@ -326,7 +326,7 @@ class SqliteDatabase extends BaseDatabase {
 
   constructor(dataSource: DataSource, description: string, connection: { readonly file: string; readonly busyTimeoutMs: number }) {
     super(dataSource, description);
-    this.writer = new SqliteThread({ file: connection.file, busyTimeoutMs: connection.busyTimeoutMs, lock: this.threadLock.buffer });
+    this.databaseThread = new SqliteThread({ file: connection.file, busyTimeoutMs: connection.busyTimeoutMs, lock: this.threadLock.buffer });
     // TypeORM's sqlite query runner begins transactions with a DEFERRED "BEGIN TRANSACTION"; make them
     // IMMEDIATE (see the header comment). The better-sqlite3 driver hands out one shared query runner.
     // Only TypeORM's own work (migrations) still goes through it; our SQL uses `statements`.
@@ -337,17 +337,18 @@ class SqliteDatabase extends BaseDatabase {
   }
 
   override write<I, O>(program: DbProgram<I, O>, input: I): Promise<O> {
-    // Inside a transaction of this thread the program joins it, as a nested transaction() would (the
-    // database thread would wait for this transaction's lock forever).
-    const inTx = this.current.getStore();
-    if (inTx) return program.run(inTx, input);
-    return this.writer.run(program, input);
+    return this.onDatabaseThread(program, input, false);
   }
 
   override readProgram<I, O>(program: DbProgram<I, O>, input: I): Promise<O> {
+    return this.onDatabaseThread(program, input, true);
+  }
+
+  private onDatabaseThread<I, O>(program: DbProgram<I, O>, input: I, read: boolean): Promise<O> {
+    // Inside a transaction of this thread the program joins it, as a nested transaction() would (the
+    // database thread would wait for this transaction's lock forever).
     const inTx = this.current.getStore();
-    if (inTx) return program.run(inTx, input);
-    return this.writer.run(program, input, true);
+    return inTx ? program.run(inTx, input) : this.databaseThread.run(program, input, read);
   }
 
   read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T> {
@@ -404,7 +405,7 @@ class SqliteDatabase extends BaseDatabase {
   }
 
   override async close(): Promise<void> {
-    await this.writer.close();
+    await this.databaseThread.close();
     await super.close();
   }
 }
