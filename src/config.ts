@@ -40,8 +40,10 @@ export interface Config {
   readonly port: number;
   readonly adminHost: string;
   readonly adminPort: number;
-  /** Base URL written into soap:address; unset means "use the request's Host". */
+  /** Base URL written into soap:address; unset means "use the request's Host" when it is allowed. */
   readonly publicUrl: string | undefined;
+  /** Host names whose Host header may be written into soap:address when publicUrl is unset (lower case). */
+  readonly allowedHosts: readonly string[];
   readonly workers: number;
   readonly dataDir: string;
   readonly certsDir: string;
@@ -65,6 +67,16 @@ export interface Config {
     readonly requestTimeoutMs: number;
     readonly keepAliveTimeoutMs: number;
     readonly maxConnections: number;
+    /** A connection that has not completed its TLS handshake by then is closed. */
+    readonly handshakeTimeoutMs: number;
+    /** Connections still in the TLS handshake, capped apart from authenticated ones; the oldest is dropped when full. */
+    readonly maxPendingHandshakes: number;
+    /** Namespace declarations on one element (RP002 above). */
+    readonly maxNsPerElement: number;
+    /** Namespace declarations in one document (RP002 above). */
+    readonly maxNsPerDocument: number;
+    /** Occurrences of any one repeated request criterion (VALIDATION_ERROR above), checked by the handlers. */
+    readonly maxCriteria: number;
   };
   readonly validation: {
     readonly defaultMode: ValidationMode;
@@ -251,6 +263,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     adminHost: asString(get('PRODUCER_ADMIN_HOST', 'adminHost'), 'PRODUCER_ADMIN_HOST', '127.0.0.1'),
     adminPort: asInt(get('PRODUCER_ADMIN_PORT', 'adminPort'), 'PRODUCER_ADMIN_PORT', 9090),
     publicUrl: publicUrl?.replace(/\/+$/, ''),
+    allowedHosts: asList(get('PRODUCER_ALLOWED_HOSTS', 'allowedHosts'), 'PRODUCER_ALLOWED_HOSTS', [
+      'localhost',
+      '127.0.0.1',
+      '::1',
+      os.hostname(),
+    ]).map((h) => h.toLowerCase()),
     workers: asWorkers(get('PRODUCER_WORKERS', 'workers')),
     dataDir,
     certsDir,
@@ -285,6 +303,16 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         1,
       ),
       maxConnections: asInt(get('PRODUCER_MAX_CONNECTIONS', 'limits.maxConnections'), 'PRODUCER_MAX_CONNECTIONS', 1000, 1),
+      handshakeTimeoutMs: asInt(get('PRODUCER_HANDSHAKE_TIMEOUT_MS', 'limits.handshakeTimeoutMs'), 'PRODUCER_HANDSHAKE_TIMEOUT_MS', 5000, 1),
+      maxPendingHandshakes: asInt(
+        get('PRODUCER_MAX_PENDING_HANDSHAKES', 'limits.maxPendingHandshakes'),
+        'PRODUCER_MAX_PENDING_HANDSHAKES',
+        256,
+        1,
+      ),
+      maxNsPerElement: asInt(get('PRODUCER_MAX_NS_PER_ELEMENT', 'limits.maxNsPerElement'), 'PRODUCER_MAX_NS_PER_ELEMENT', 32, 1),
+      maxNsPerDocument: asInt(get('PRODUCER_MAX_NS_PER_DOCUMENT', 'limits.maxNsPerDocument'), 'PRODUCER_MAX_NS_PER_DOCUMENT', 256, 1),
+      maxCriteria: asInt(get('PRODUCER_MAX_CRITERIA', 'limits.maxCriteria'), 'PRODUCER_MAX_CRITERIA', 100, 1),
     },
     validation: {
       defaultMode: asMode(get('PRODUCER_VALIDATION', 'validation.defaultMode'), 'PRODUCER_VALIDATION', 'enforce'),
