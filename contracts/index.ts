@@ -2,15 +2,16 @@
 
 /*
  * Every contract: its definition constant and its responder interface. The types of a contract are
- * exported by its own module (contracts/<domain path>/<Name>Interaction.ts), not from here, so that equal
- * XSD names in different contracts cannot clash.
+ * exported by its own module (contracts/<domain path>/<Name>Interaction.ts), not from here, so that
+ * equal XSD names in different contracts cannot clash.
  *
- * Naming rule: a contract module is <domain path>/<Name>Interaction.ts, its constant <name>Contract and
- * its interface <Name>ResponderInterface. When several WSDLs of the same interaction (same domain and
- * name) are compiled together, every one of them carries its major version: <Name>Interaction_<major>.ts,
- * <name>V<major>Contract, <Name>V<major>ResponderInterface; and when two of them share a major, those
- * carry major and minor: _<major>_<minor> / V<major>_<minor>. Should two domains use the same interaction
- * name, the exported names of the later domain (in sort order) get a _<domain with underscores> suffix.
+ * Naming rule: a contract module is <domain path>/<Name>Interaction.ts, its constant
+ * <name>Contract, its interface <Name>ResponderInterface and its operation types <Name>Operations.
+ * When several WSDLs of the same interaction (same domain and name) are compiled together, every
+ * one of them carries its major version: <Name>Interaction_<major>.ts, <name>V<major>Contract,
+ * <Name>V<major>ResponderInterface; and when two of them share a major, those carry major and
+ * minor: _<major>_<minor> / V<major>_<minor>. Should two domains use the same interaction name, the
+ * exported names of the later domain (in sort order) get a _<domain with underscores> suffix.
  */
 import type { ContractDefinition } from './rivta.js';
 import { getCaseOverviewContract } from './casemanagement/caseoverview/GetCaseOverviewInteraction.js';

@@ -2,21 +2,32 @@
 
 /*
  * XML namespace: urn:riv:casemanagement:caseoverview:1
- * Used by: wsdl/GetCaseOverviewInteraction_1.0_RIVTABP21.wsdl, wsdl/PushCaseStatusInteraction_1.0_RIVTABP21.wsdl
- * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_", reserved
- * words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the named type,
- * global element or group that contains it; clashes are resolved by appending _2, _3 … in metadata-key order.
+ * Used by: wsdl/GetCaseOverviewInteraction_1.0_RIVTABP21.wsdl,
+ * wsdl/PushCaseStatusInteraction_1.0_RIVTABP21.wsdl
+ *
+ * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_",
+ * reserved words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the
+ * named type, global element or group that contains it; clashes are resolved by appending _2, _3 …
+ * in metadata-key order.
  */
 import type * as $rivta from '../rivta.js';
 
-/** xs:complexType `{urn:riv:casemanagement:caseoverview:1}AdditionalInformationType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:222. */
+/**
+ * A titled piece of extra information shown with the case.
+ *
+ * xs:complexType `{urn:riv:casemanagement:caseoverview:1}AdditionalInformationType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:222.
+ */
 export interface AdditionalInformationType {
   title: Text200Type;
   value: Text2000Type;
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:complexType `{urn:riv:casemanagement:caseoverview:1}CaseHistoryEntryType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:315. */
+/**
+ * xs:complexType `{urn:riv:casemanagement:caseoverview:1}CaseHistoryEntryType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:315.
+ */
 export interface CaseHistoryEntryType {
   status: CaseStatusEnum;
   statusDate: string;
@@ -24,24 +35,51 @@ export interface CaseHistoryEntryType {
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}CaseIdType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:86. */
+/**
+ * The sender's own id of the case. With the sender's organisation number it is the key of the case.
+ *
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}CaseIdType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:86.
+ */
 export type CaseIdType = string;
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}CaseLinkType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:144. */
+/**
+ * Link to the case in the sender's own e-service. The producer accepts https links only.
+ *
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}CaseLinkType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:144.
+ */
 export type CaseLinkType = string;
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}CaseStatusEnum`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:154. */
+/**
+ * RECEIVED (Ankommen handling), IN_PROGRESS (Handläggning pågår), ACTION_REQUIRED (Åtgärd krävs),
+ * CLOSED (Ärendet avslutat). Statuses may come in any order and repeat.
+ *
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}CaseStatusEnum`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:154.
+ */
 export type CaseStatusEnum = 'RECEIVED' | 'IN_PROGRESS' | 'ACTION_REQUIRED' | 'CLOSED';
 
-/** xs:complexType `{urn:riv:casemanagement:caseoverview:1}CaseStatusType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:235. */
+/**
+ * The current state of one case, as the sending case-management system sees it. The optional
+ * attribute Id is the target of an enveloped XML signature (Reference URI="#Id"); the ds:Signature
+ * element, when present, is the last child, admitted by the trailing wildcard. caseUpdated orders
+ * the updates of a case. statusDate and caseUpdated must not be earlier than caseCreated. notify
+ * defaults to true.
+ *
+ * xs:complexType `{urn:riv:casemanagement:caseoverview:1}CaseStatusType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:235.
+ */
 export interface CaseStatusType {
   caseId: CaseIdType;
+  /** The registry number (diarienummer) of the case. */
   registryNumber?: Text64Type;
   subject: SubjectType;
   senderOrganisation: OrganisationType;
   title: Text200Type;
   category?: Text200Type;
   status: CaseStatusEnum;
+  /** The status as the sender's own system names it. */
   sourceStatusText?: Text200Type;
   statusDate: string;
   caseCreated: string;
@@ -53,12 +91,18 @@ export interface CaseStatusType {
   caseOfficer?: Text200Type;
   freeText?: Text2000Type;
   additionalInformation?: AdditionalInformationType[];
+  /** Whether the subject is notified of new information. Default true. */
   notify?: boolean;
   $any?: $rivta.AnyElement[];
   Id?: string;
 }
 
-/** xs:complexType `{urn:riv:casemanagement:caseoverview:1}CaseType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:284. */
+/**
+ * One case as stored by the hub, with its status history, newest first.
+ *
+ * xs:complexType `{urn:riv:casemanagement:caseoverview:1}CaseType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:284.
+ */
 export interface CaseType {
   caseId: CaseIdType;
   registryNumber?: Text64Type;
@@ -77,53 +121,106 @@ export interface CaseType {
   caseOfficer?: Text200Type;
   freeText?: Text2000Type;
   additionalInformation?: AdditionalInformationType[];
+  /** Every applied change of the case, newest first. */
   history?: CaseHistoryEntryType[];
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}CoordinationNumberType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:68. */
+/**
+ * Swedish coordination number (samordningsnummer), 12 digits YYYYMM(DD+60)NNNC, no hyphen.
+ *
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}CoordinationNumberType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:68.
+ */
 export type CoordinationNumberType = string;
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}ErrorCodeEnum`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:41. */
+/**
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}ErrorCodeEnum`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:41.
+ */
 export type ErrorCodeEnum = 'VALIDATION_ERROR' | 'NOT_FOUND' | 'ACCESS_DENIED' | 'CONFLICT' | 'APPLICATION_ERROR';
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}OrganisationNumberType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:77. */
+/**
+ * Swedish organisation number, 10 digits, no hyphen.
+ *
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}OrganisationNumberType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:77.
+ */
 export type OrganisationNumberType = string;
 
-/** xs:complexType `{urn:riv:casemanagement:caseoverview:1}OrganisationType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:110. */
+/**
+ * An organisation. Only organisationNumber identifies it; name is for display.
+ *
+ * xs:complexType `{urn:riv:casemanagement:caseoverview:1}OrganisationType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:110.
+ */
 export interface OrganisationType {
   organisationNumber: OrganisationNumberType;
   name: Text200Type;
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}PersonalIdentityNumberType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:59. */
+/**
+ * Swedish personal identity number (personnummer), 12 digits YYYYMMDDNNNC, no hyphen.
+ *
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}PersonalIdentityNumberType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:59.
+ */
 export type PersonalIdentityNumberType = string;
 
-/** xs:complexType `{urn:riv:casemanagement:caseoverview:1}PlannedEventType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:211. */
+/**
+ * The next planned event of the case, for example a meeting or a decision.
+ *
+ * xs:complexType `{urn:riv:casemanagement:caseoverview:1}PlannedEventType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:211.
+ */
 export interface PlannedEventType {
   text: Text200Type;
   time: string;
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}PositiveIntType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:177. */
+/**
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}PositiveIntType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:177.
+ */
 export type PositiveIntType = number;
 
-/** xs:complexType `{urn:riv:casemanagement:caseoverview:1}ProcessingTimeForecastType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:200. */
+/**
+ * Expected remaining processing time, for example 6 WEEKS.
+ *
+ * xs:complexType `{urn:riv:casemanagement:caseoverview:1}ProcessingTimeForecastType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:200.
+ */
 export interface ProcessingTimeForecastType {
   value: PositiveIntType;
   unit: TimeUnitEnum;
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}PushOutcomeEnum`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:183. */
+/**
+ * CREATED: a new case. UPDATED: a newer caseUpdated was applied. UNCHANGED: an identical
+ * re-delivery. STALE: an older caseUpdated; accepted but not applied (result INFO).
+ *
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}PushOutcomeEnum`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:183.
+ */
 export type PushOutcomeEnum = 'CREATED' | 'UPDATED' | 'UNCHANGED' | 'STALE';
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}ResultCodeEnum`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:33. */
+/**
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}ResultCodeEnum`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:33.
+ */
 export type ResultCodeEnum = 'OK' | 'INFO' | 'ERROR';
 
-/** xs:complexType `{urn:riv:casemanagement:caseoverview:1}ResultType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:16. */
+/**
+ * Outcome of a call. OK: done. INFO: done, with a message the consumer should show (for example
+ * unknown codes). ERROR: not done; errorCode classifies the error and message explains it. logId
+ * identifies the call in the producer's logs.
+ *
+ * xs:complexType `{urn:riv:casemanagement:caseoverview:1}ResultType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:16.
+ */
 export interface ResultType {
   resultCode: ResultCodeEnum;
   errorCode?: ErrorCodeEnum;
@@ -132,7 +229,12 @@ export interface ResultType {
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:complexType `{urn:riv:casemanagement:caseoverview:1}SubjectType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:96. */
+/**
+ * Whom the case concerns: a person (personal identity or coordination number) or an organisation.
+ *
+ * xs:complexType `{urn:riv:casemanagement:caseoverview:1}SubjectType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:96.
+ */
 export interface SubjectType {
   personalIdentityNumber?: PersonalIdentityNumberType;
   coordinationNumber?: CoordinationNumberType;
@@ -140,22 +242,40 @@ export interface SubjectType {
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}Text2000Type`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:137. */
+/**
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}Text2000Type`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:137.
+ */
 export type Text2000Type = string;
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}Text200Type`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:130. */
+/**
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}Text200Type`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:130.
+ */
 export type Text200Type = string;
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}Text64Type`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:123. */
+/**
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}Text64Type`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:123.
+ */
 export type Text64Type = string;
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}TimeUnitEnum`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:169. */
+/**
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}TimeUnitEnum`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:169.
+ */
 export type TimeUnitEnum = 'DAYS' | 'WEEKS' | 'MONTHS';
 
-/** xs:simpleType `{urn:riv:casemanagement:caseoverview:1}UUIDType`, schemas/core_components/casemanagement_caseoverview_1.0.xsd:51. */
+/**
+ * xs:simpleType `{urn:riv:casemanagement:caseoverview:1}UUIDType`,
+ * schemas/core_components/casemanagement_caseoverview_1.0.xsd:51.
+ */
 export type UUIDType = string;
 
-/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */
+/**
+ * Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such
+ * tables.
+ */
 export const $types: { readonly [key: string]: $rivta.TypeMeta } = {
   '{urn:riv:casemanagement:caseoverview:1}AdditionalInformationType': {
     kind: 'complex',

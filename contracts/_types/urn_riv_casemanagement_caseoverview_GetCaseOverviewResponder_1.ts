@@ -3,30 +3,47 @@
 /*
  * XML namespace: urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1
  * Used by: wsdl/GetCaseOverviewInteraction_1.0_RIVTABP21.wsdl
- * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_", reserved
- * words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the named type,
- * global element or group that contains it; clashes are resolved by appending _2, _3 … in metadata-key order.
+ *
+ * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_",
+ * reserved words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the
+ * named type, global element or group that contains it; clashes are resolved by appending _2, _3 …
+ * in metadata-key order.
  */
 import type * as $rivta from '../rivta.js';
 import type * as $ns0 from './urn_riv_casemanagement_caseoverview_1.js';
 
-/** xs:complexType `{urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1}GetCaseOverviewResponseType`, schemas/interactions/GetCaseOverviewInteraction/GetCaseOverviewResponder_1.0.xsd:46. */
+/**
+ * xs:complexType
+ * `{urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1}GetCaseOverviewResponseType`,
+ * schemas/interactions/GetCaseOverviewInteraction/GetCaseOverviewResponder_1.0.xsd:46.
+ */
 export interface GetCaseOverviewResponseType {
   case?: $ns0.CaseType[];
   result: $ns0.ResultType;
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:complexType `{urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1}GetCaseOverviewType`, schemas/interactions/GetCaseOverviewInteraction/GetCaseOverviewResponder_1.0.xsd:20. */
+/**
+ * xs:complexType
+ * `{urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1}GetCaseOverviewType`,
+ * schemas/interactions/GetCaseOverviewInteraction/GetCaseOverviewResponder_1.0.xsd:20.
+ */
 export interface GetCaseOverviewType {
+  /** Whose cases to return. */
   subject: $ns0.SubjectType;
+  /** Only cases of this sending organisation. */
   senderOrganisationNumber?: $ns0.OrganisationNumberType;
+  /** Only cases whose current status is one of these. */
   status?: $ns0.CaseStatusEnum[];
+  /** Only cases whose caseUpdated is at or after this time. */
   updatedSince?: string;
   $any?: $rivta.AnyElement[];
 }
 
-/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */
+/**
+ * Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such
+ * tables.
+ */
 export const $types: { readonly [key: string]: $rivta.TypeMeta } = {
   '{urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1}GetCaseOverviewResponseType': {
     kind: 'complex',

@@ -3,28 +3,47 @@
 /*
  * XML namespace: urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1
  * Used by: wsdl/PushCaseStatusInteraction_1.0_RIVTABP21.wsdl
- * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_", reserved
- * words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the named type,
- * global element or group that contains it; clashes are resolved by appending _2, _3 … in metadata-key order.
+ *
+ * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_",
+ * reserved words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the
+ * named type, global element or group that contains it; clashes are resolved by appending _2, _3 …
+ * in metadata-key order.
  */
 import type * as $rivta from '../rivta.js';
 import type * as $ns0 from './urn_riv_casemanagement_caseoverview_1.js';
 
-/** xs:complexType `{urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1}PushCaseStatusResponseType`, schemas/interactions/PushCaseStatusInteraction/PushCaseStatusResponder_1.0.xsd:31. */
+/**
+ * xs:complexType
+ * `{urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1}PushCaseStatusResponseType`,
+ * schemas/interactions/PushCaseStatusInteraction/PushCaseStatusResponder_1.0.xsd:31.
+ */
 export interface PushCaseStatusResponseType {
+  /** What the hub did with the push. Absent when result is ERROR. */
   outcome?: $ns0.PushOutcomeEnum;
+  /** The case's revision after the push (1 for a new case). Absent when result is ERROR. */
   revision?: $ns0.PositiveIntType;
   result: $ns0.ResultType;
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:complexType `{urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1}PushCaseStatusType`, schemas/interactions/PushCaseStatusInteraction/PushCaseStatusResponder_1.0.xsd:20. */
+/**
+ * xs:complexType
+ * `{urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1}PushCaseStatusType`,
+ * schemas/interactions/PushCaseStatusInteraction/PushCaseStatusResponder_1.0.xsd:20.
+ */
 export interface PushCaseStatusType {
+  /**
+   * The case's current state. May carry an enveloped XML signature (RSA-SHA256, exclusive c14n) as
+   * its last child.
+   */
   caseStatus: $ns0.CaseStatusType;
   $any?: $rivta.AnyElement[];
 }
 
-/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */
+/**
+ * Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such
+ * tables.
+ */
 export const $types: { readonly [key: string]: $rivta.TypeMeta } = {
   '{urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1}PushCaseStatusResponseType': {
     kind: 'complex',

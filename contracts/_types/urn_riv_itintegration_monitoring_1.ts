@@ -3,16 +3,26 @@
 /*
  * XML namespace: urn:riv:itintegration:monitoring:1
  * Used by: wsdl/PingForConfigurationInteraction_1.0_RIVTABP21.wsdl
- * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_", reserved
- * words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the named type,
- * global element or group that contains it; clashes are resolved by appending _2, _3 … in metadata-key order.
+ *
+ * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_",
+ * reserved words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the
+ * named type, global element or group that contains it; clashes are resolved by appending _2, _3 …
+ * in metadata-key order.
  */
 import type * as $rivta from '../rivta.js';
 
-/** xs:simpleType `{urn:riv:itintegration:monitoring:1}TS`, schemas/core_components/itintegration_monitoring_1.0.xsd:13. */
+/**
+ * Timestamp in the format YYYYMMDDHHMMSS.
+ *
+ * xs:simpleType `{urn:riv:itintegration:monitoring:1}TS`,
+ * schemas/core_components/itintegration_monitoring_1.0.xsd:13.
+ */
 export type TS = string;
 
-/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */
+/**
+ * Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such
+ * tables.
+ */
 export const $types: { readonly [key: string]: $rivta.TypeMeta } = {
   '{urn:riv:itintegration:monitoring:1}TS': {
     kind: 'simple',

@@ -3,36 +3,63 @@
 /*
  * XML namespace: urn:riv:itintegration:monitoring:PingForConfigurationResponder:1
  * Used by: wsdl/PingForConfigurationInteraction_1.0_RIVTABP21.wsdl
- * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_", reserved
- * words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the named type,
- * global element or group that contains it; clashes are resolved by appending _2, _3 … in metadata-key order.
+ *
+ * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_",
+ * reserved words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the
+ * named type, global element or group that contains it; clashes are resolved by appending _2, _3 …
+ * in metadata-key order.
  */
 import type * as $rivta from '../rivta.js';
 import type * as $ns0 from './urn_riv_itintegration_monitoring_1.js';
 
-/** xs:complexType `{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}ConfigurationType`, schemas/interactions/PingForConfigurationInteraction/PingForConfigurationResponder_1.0.xsd:57. */
+/**
+ * One named configuration item, for example uptime, database status, contract count or build.
+ *
+ * xs:complexType
+ * `{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}ConfigurationType`,
+ * schemas/interactions/PingForConfigurationInteraction/PingForConfigurationResponder_1.0.xsd:57.
+ */
 export interface ConfigurationType {
   name: string;
   value: string;
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:complexType `{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}PingForConfigurationResponseType`, schemas/interactions/PingForConfigurationInteraction/PingForConfigurationResponder_1.0.xsd:36. */
+/**
+ * xs:complexType
+ * `{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}PingForConfigurationResponseType`,
+ * schemas/interactions/PingForConfigurationInteraction/PingForConfigurationResponder_1.0.xsd:36.
+ */
 export interface PingForConfigurationResponseType {
+  /** Version of the responding service component. */
   version: string;
+  /** Date and time of the ping response, YYYYMMDDHHMMSS. */
   pingDateTime: $ns0.TS;
+  /** Optional environment information of the service component. */
   configuration?: ConfigurationType[];
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:complexType `{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}PingForConfigurationType`, schemas/interactions/PingForConfigurationInteraction/PingForConfigurationResponder_1.0.xsd:20. */
+/**
+ * xs:complexType
+ * `{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}PingForConfigurationType`,
+ * schemas/interactions/PingForConfigurationInteraction/PingForConfigurationResponder_1.0.xsd:20.
+ */
 export interface PingForConfigurationType {
+  /**
+   * Namespace of the service contract to ping (the namespace of its request element). Of interest
+   * to a forwarding intermediary.
+   */
   serviceContractNamespace: string;
+  /** The logical address to ping. Of interest to a forwarding intermediary. */
   logicalAddress: string;
   $any?: $rivta.AnyElement[];
 }
 
-/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */
+/**
+ * Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such
+ * tables.
+ */
 export const $types: { readonly [key: string]: $rivta.TypeMeta } = {
   '{urn:riv:itintegration:monitoring:PingForConfigurationResponder:1}ConfigurationType': {
     kind: 'complex',

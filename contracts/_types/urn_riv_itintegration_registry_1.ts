@@ -2,15 +2,28 @@
 
 /*
  * XML namespace: urn:riv:itintegration:registry:1
- * Used by: wsdl/GetCaseOverviewInteraction_1.0_RIVTABP21.wsdl, wsdl/GetDecisionSupportInteraction_1.0_RIVTABP21.wsdl, wsdl/GetDiagnosisInteraction_1.0_RIVTABP21.wsdl, wsdl/PingForConfigurationInteraction_1.0_RIVTABP21.wsdl, wsdl/PushCaseStatusInteraction_1.0_RIVTABP21.wsdl, wsdl/SearchPersonnelInteraction_1.0_RIVTABP21.wsdl
- * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_", reserved
- * words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the named type,
- * global element or group that contains it; clashes are resolved by appending _2, _3 … in metadata-key order.
+ * Used by: wsdl/GetCaseOverviewInteraction_1.0_RIVTABP21.wsdl,
+ * wsdl/GetDecisionSupportInteraction_1.0_RIVTABP21.wsdl,
+ * wsdl/GetDiagnosisInteraction_1.0_RIVTABP21.wsdl,
+ * wsdl/PingForConfigurationInteraction_1.0_RIVTABP21.wsdl,
+ * wsdl/PushCaseStatusInteraction_1.0_RIVTABP21.wsdl,
+ * wsdl/SearchPersonnelInteraction_1.0_RIVTABP21.wsdl
+ *
+ * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_",
+ * reserved words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the
+ * named type, global element or group that contains it; clashes are resolved by appending _2, _3 …
+ * in metadata-key order.
  */
 import type * as $rivta from '../rivta.js';
 
-/** xs:simpleType `{urn:riv:itintegration:registry:1}LogicalAddressType`, schemas/core_components/itintegration_registry_1.0.xsd:22. */
+/**
+ * xs:simpleType `{urn:riv:itintegration:registry:1}LogicalAddressType`,
+ * schemas/core_components/itintegration_registry_1.0.xsd:22.
+ */
 export type LogicalAddressType = string;
 
-/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */
+/**
+ * Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such
+ * tables.
+ */
 export const $types: { readonly [key: string]: $rivta.TypeMeta } = { '{urn:riv:itintegration:registry:1}LogicalAddressType': { kind: 'simple', base: 'string' } };

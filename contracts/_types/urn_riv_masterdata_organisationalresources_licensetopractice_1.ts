@@ -3,22 +3,44 @@
 /*
  * XML namespace: urn:riv:masterdata:organisationalresources:licensetopractice:1
  * Used by: wsdl/SearchPersonnelInteraction_1.0_RIVTABP21.wsdl
- * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_", reserved
- * words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the named type,
- * global element or group that contains it; clashes are resolved by appending _2, _3 … in metadata-key order.
+ *
+ * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_",
+ * reserved words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the
+ * named type, global element or group that contains it; clashes are resolved by appending _2, _3 …
+ * in metadata-key order.
  */
 import type * as $rivta from '../rivta.js';
 
-/** xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}CoordinationNumberType`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:68. */
+/**
+ * Swedish coordination number (samordningsnummer), 12 digits YYYYMM(DD+60)NNNC, no hyphen.
+ *
+ * xs:simpleType
+ * `{urn:riv:masterdata:organisationalresources:licensetopractice:1}CoordinationNumberType`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:68.
+ */
 export type CoordinationNumberType = string;
 
-/** xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}CountyCodeType`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:124. */
+/**
+ * Swedish county code (länskod), two digits.
+ *
+ * xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}CountyCodeType`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:124.
+ */
 export type CountyCodeType = string;
 
-/** xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}ErrorCodeEnum`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:41. */
+/**
+ * xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}ErrorCodeEnum`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:41.
+ */
 export type ErrorCodeEnum = 'VALIDATION_ERROR' | 'NOT_FOUND' | 'ACCESS_DENIED' | 'CONFLICT' | 'APPLICATION_ERROR';
 
-/** xs:complexType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}LicenceType`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:188. */
+/**
+ * A licence to practise (legitimation) in one profession. Fields other than professionCode are
+ * omitted when the access profile hides them.
+ *
+ * xs:complexType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}LicenceType`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:188.
+ */
 export interface LicenceType {
   professionCode: ProfessionCodeEnum;
   licenceDate?: string;
@@ -30,14 +52,32 @@ export interface LicenceType {
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}MunicipalityCodeType`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:133. */
+/**
+ * Swedish municipality code (kommunkod), four digits.
+ *
+ * xs:simpleType
+ * `{urn:riv:masterdata:organisationalresources:licensetopractice:1}MunicipalityCodeType`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:133.
+ */
 export type MunicipalityCodeType = string;
 
-/** xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}NonNegativeIntType`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:148. */
+/**
+ * xs:simpleType
+ * `{urn:riv:masterdata:organisationalresources:licensetopractice:1}NonNegativeIntType`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:148.
+ */
 export type NonNegativeIntType = number;
 
-/** xs:complexType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}PersonType`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:156. */
+/**
+ * A licensed person. Only personId is always present: the other fields are omitted when the
+ * consumer's access profile hides them, and county and municipality are never given for a person
+ * with protected identity. At most one of personalIdentityNumber and coordinationNumber.
+ *
+ * xs:complexType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}PersonType`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:156.
+ */
 export interface PersonType {
+  /** The register's own stable key of the person. */
   personId: string;
   personalIdentityNumber?: PersonalIdentityNumberType;
   coordinationNumber?: CoordinationNumberType;
@@ -47,31 +87,71 @@ export interface PersonType {
   countyCode?: CountyCodeType;
   municipalityCode?: MunicipalityCodeType;
   licence?: LicenceType[];
+  /** The person has protected identity (skyddad identitet). */
   protectedIdentity?: boolean;
   deceased?: boolean;
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}PersonalIdentityNumberType`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:59. */
+/**
+ * Swedish personal identity number (personnummer), 12 digits YYYYMMDDNNNC, no hyphen.
+ *
+ * xs:simpleType
+ * `{urn:riv:masterdata:organisationalresources:licensetopractice:1}PersonalIdentityNumberType`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:59.
+ */
 export type PersonalIdentityNumberType = string;
 
-/** xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}PositiveIntType`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:142. */
+/**
+ * xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}PositiveIntType`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:142.
+ */
 export type PositiveIntType = number;
 
-/** xs:complexType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}PrescriptionRightType`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:212. */
+/**
+ * Prescription right (förskrivningsrätt): the prescriber code, when one is assigned, and whether
+ * the right is valid.
+ *
+ * xs:complexType
+ * `{urn:riv:masterdata:organisationalresources:licensetopractice:1}PrescriptionRightType`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:212.
+ */
 export interface PrescriptionRightType {
   prescriberCode?: string;
   valid: boolean;
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}ProfessionCodeEnum`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:77. */
+/**
+ * The 22 licensed professions: AP apotekare, AT arbetsterapeut, AU audionom, BA barnmorska, BM
+ * biomedicinsk analytiker, DT dietist, FT fysioterapeut, KP kiropraktor, LG logoped, LK läkare, NA
+ * naprapat, OP optiker, OT ortopedingenjör, PS psykolog, PT psykoterapeut, RC receptarie, RS
+ * röntgensjuksköterska, SF sjukhusfysiker, SG sjukgymnast, SJ sjuksköterska, TH tandhygienist, TL
+ * tandläkare.
+ *
+ * xs:simpleType
+ * `{urn:riv:masterdata:organisationalresources:licensetopractice:1}ProfessionCodeEnum`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:77.
+ */
 export type ProfessionCodeEnum = 'AP' | 'AT' | 'AU' | 'BA' | 'BM' | 'DT' | 'FT' | 'KP' | 'LG' | 'LK' | 'NA' | 'OP' | 'OT' | 'PS' | 'PT' | 'RC' | 'RS' | 'SF' | 'SG' | 'SJ' | 'TH' | 'TL';
 
-/** xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}RestrictionCodeEnum`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:113. */
+/**
+ * 001 revoked licence (Återkallad legitimation), 002 probation (Prövotid), 003 limited prescription
+ * right (Begränsad förskrivningsrätt).
+ *
+ * xs:simpleType
+ * `{urn:riv:masterdata:organisationalresources:licensetopractice:1}RestrictionCodeEnum`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:113.
+ */
 export type RestrictionCodeEnum = '001' | '002' | '003';
 
-/** xs:complexType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}RestrictionType`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:223. */
+/**
+ * A restriction of the licence, in force from from (inclusive) to to (inclusive; absent while
+ * open-ended).
+ *
+ * xs:complexType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}RestrictionType`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:223.
+ */
 export interface RestrictionType {
   code: RestrictionCodeEnum;
   description: string;
@@ -80,10 +160,20 @@ export interface RestrictionType {
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}ResultCodeEnum`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:33. */
+/**
+ * xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}ResultCodeEnum`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:33.
+ */
 export type ResultCodeEnum = 'OK' | 'INFO' | 'ERROR';
 
-/** xs:complexType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}ResultType`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:16. */
+/**
+ * Outcome of a call. OK: done. INFO: done, with a message the consumer should show (for example
+ * unknown codes). ERROR: not done; errorCode classifies the error and message explains it. logId
+ * identifies the call in the producer's logs.
+ *
+ * xs:complexType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}ResultType`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:16.
+ */
 export interface ResultType {
   resultCode: ResultCodeEnum;
   errorCode?: ErrorCodeEnum;
@@ -92,17 +182,26 @@ export interface ResultType {
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:complexType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}SpecialityType`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:204. */
+/**
+ * xs:complexType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}SpecialityType`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:204.
+ */
 export interface SpecialityType {
   code: string;
   name: string;
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}UUIDType`, schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:51. */
+/**
+ * xs:simpleType `{urn:riv:masterdata:organisationalresources:licensetopractice:1}UUIDType`,
+ * schemas/core_components/masterdata_organisationalresources_licensetopractice_1.0.xsd:51.
+ */
 export type UUIDType = string;
 
-/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */
+/**
+ * Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such
+ * tables.
+ */
 export const $types: { readonly [key: string]: $rivta.TypeMeta } = {
   '{urn:riv:masterdata:organisationalresources:licensetopractice:1}CoordinationNumberType': { kind: 'simple', base: 'string', pattern: ['[0-9]{12}'] },
   '{urn:riv:masterdata:organisationalresources:licensetopractice:1}CountyCodeType': { kind: 'simple', base: 'string', pattern: ['[0-9]{2}'] },

@@ -2,14 +2,22 @@
 
 /*
  * XML namespace: urn:riv:processmanagement:decisionsupport:insurancemedicine:1
- * Used by: wsdl/GetDecisionSupportInteraction_1.0_RIVTABP21.wsdl, wsdl/GetDiagnosisInteraction_1.0_RIVTABP21.wsdl
- * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_", reserved
- * words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the named type,
- * global element or group that contains it; clashes are resolved by appending _2, _3 … in metadata-key order.
+ * Used by: wsdl/GetDecisionSupportInteraction_1.0_RIVTABP21.wsdl,
+ * wsdl/GetDiagnosisInteraction_1.0_RIVTABP21.wsdl
+ *
+ * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_",
+ * reserved words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the
+ * named type, global element or group that contains it; clashes are resolved by appending _2, _3 …
+ * in metadata-key order.
  */
 import type * as $rivta from '../rivta.js';
 
-/** xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}CVType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:98. */
+/**
+ * A coded value: code, the OID of its code system, and an optional display name.
+ *
+ * xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}CVType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:98.
+ */
 export interface CVType {
   code: string;
   codeSystem: CodeSystemType;
@@ -17,17 +25,36 @@ export interface CVType {
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}CodeSystemType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:74. */
+/**
+ * OID of a code system, for example 1.2.752.116.1.1.1.3.2 (ICD-10-SE), 1.2.752.116.2.1.1 (Snomed
+ * CT) or 1.2.752.116.1.1.3 (ICF).
+ *
+ * xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}CodeSystemType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:74.
+ */
 export type CodeSystemType = string;
 
-/** xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}CodedDescriptionType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:110. */
+/**
+ * A description as text plus ICF codes (code system 1.2.752.116.1.1.3).
+ *
+ * xs:complexType
+ * `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}CodedDescriptionType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:110.
+ */
 export interface CodedDescriptionType {
   text?: string;
   icfCode?: CVType[];
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ConditionType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:257. */
+/**
+ * A coded concept (CV-like) with an optional explanatory text. When code is given, codeSystem is
+ * given too (Snomed CT 1.2.752.116.2.1.1; ICD-10-SE for comorbidity). A condition may also be text
+ * only.
+ *
+ * xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ConditionType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:257.
+ */
 export interface ConditionType {
   code?: string;
   codeSystem?: CodeSystemType;
@@ -36,7 +63,13 @@ export interface ConditionType {
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ConditionsType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:235. */
+/**
+ * The conditions under which a recommendation applies. Each list holds coded concepts (Snomed CT,
+ * 1.2.752.116.2.1.1; comorbidity: ICD-10-SE) with optional text; text is a free-text condition.
+ *
+ * xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ConditionsType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:235.
+ */
 export interface ConditionsType {
   severity?: ConditionType[];
   course?: ConditionType[];
@@ -50,13 +83,28 @@ export interface ConditionsType {
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DecisionSupportIdType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:145. */
+/**
+ * xs:simpleType
+ * `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DecisionSupportIdType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:145.
+ */
 export type DecisionSupportIdType = string;
 
-/** xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DecisionSupportStatusEnum`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:192. */
+/**
+ * xs:simpleType
+ * `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DecisionSupportStatusEnum`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:192.
+ */
 export type DecisionSupportStatusEnum = 'active' | 'archived';
 
-/** xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DecisionSupportType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:199. */
+/**
+ * One decision support: 1 to 6 recommendations for the listed diagnoses. requestedCode lists the
+ * consumer's codes (normalised) this decision support answers, when it was found by code.
+ *
+ * xs:complexType
+ * `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DecisionSupportType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:199.
+ */
 export interface DecisionSupportType {
   id: DecisionSupportIdType;
   version: number;
@@ -72,17 +120,35 @@ export interface DecisionSupportType {
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DiagnosisCodeType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:84. */
+/**
+ * An ICD-10-SE diagnosis code. codeSystem is optional; when given it must be an ICD-10-SE OID
+ * (1.2.752.116.1.1.1.3.2 or 1.2.752.116.1.1.1.1.3).
+ *
+ * xs:complexType
+ * `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DiagnosisCodeType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:84.
+ */
 export interface DiagnosisCodeType {
   code: ICD10CodeType;
   codeSystem?: CodeSystemType;
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DiagnosisStatusEnum`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:154. */
+/**
+ * xs:simpleType
+ * `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DiagnosisStatusEnum`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:154.
+ */
 export type DiagnosisStatusEnum = 'active' | 'inactive';
 
-/** xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DiagnosisType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:161. */
+/**
+ * Insurance-medicine information about one diagnosis. code is the entry's own code (F32);
+ * requestedCode is the consumer's code it answers, normalised (F32.1), when the answer comes from
+ * an ancestor in the ICD-10 hierarchy or the code was written differently.
+ *
+ * xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DiagnosisType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:161.
+ */
 export interface DiagnosisType {
   code: ICD10CodeType;
   requestedCode?: ICD10CodeType;
@@ -103,19 +169,43 @@ export interface DiagnosisType {
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DurationUnitEnum`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:280. */
+/**
+ * UCUM units: d (days), wk (weeks), mo (months).
+ *
+ * xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DurationUnitEnum`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:280.
+ */
 export type DurationUnitEnum = 'd' | 'wk' | 'mo';
 
-/** xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DurationValueType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:274. */
+/**
+ * xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}DurationValueType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:274.
+ */
 export type DurationValueType = number;
 
-/** xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ErrorCodeEnum`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:42. */
+/**
+ * xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ErrorCodeEnum`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:42.
+ */
 export type ErrorCodeEnum = 'VALIDATION_ERROR' | 'NOT_FOUND' | 'ACCESS_DENIED' | 'CONFLICT' | 'APPLICATION_ERROR';
 
-/** xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ICD10CodeType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:60. */
+/**
+ * An ICD-10-SE code, for example F32.1 (also accepted as F321 or f321). Deliberately a plain
+ * string: the producer checks the syntax and answers ERROR VALIDATION_ERROR, which helps a consumer
+ * more than a schema fault.
+ *
+ * xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ICD10CodeType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:60.
+ */
 export type ICD10CodeType = string;
 
-/** xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}RecommendationType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:222. */
+/**
+ * A sick-leave recommendation that applies under the given conditions.
+ *
+ * xs:complexType
+ * `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}RecommendationType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:222.
+ */
 export interface RecommendationType {
   conditions?: ConditionsType;
   sickLeaveDuration?: SickLeaveDurationType;
@@ -124,10 +214,20 @@ export interface RecommendationType {
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ResultCodeEnum`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:34. */
+/**
+ * xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ResultCodeEnum`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:34.
+ */
 export type ResultCodeEnum = 'OK' | 'INFO' | 'ERROR';
 
-/** xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ResultType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:17. */
+/**
+ * Outcome of a call. OK: done. INFO: done, with a message the consumer should show (for example
+ * unknown codes). ERROR: not done; errorCode classifies the error and message explains it. logId
+ * identifies the call in the producer's logs.
+ *
+ * xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ResultType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:17.
+ */
 export interface ResultType {
   resultCode: ResultCodeEnum;
   errorCode?: ErrorCodeEnum;
@@ -136,14 +236,28 @@ export interface ResultType {
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}SickLeaveDegreeType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:323. */
+/**
+ * Recommended sick-leave degree. extent is always given: FULL_TIME or PART_TIME. percent, when
+ * known, is the degree of sick leave (25, 50, 75 or 100); 100 means FULL_TIME, 25 to 75 PART_TIME.
+ *
+ * xs:complexType
+ * `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}SickLeaveDegreeType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:323.
+ */
 export interface SickLeaveDegreeType {
   extent: SickLeaveExtentEnum;
   percent?: SickLeavePercentEnum;
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}SickLeaveDurationType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:291. */
+/**
+ * Recommended sick-leave duration as a quantity with a UCUM unit, for example 6 wk, with an
+ * optional range min..max in the same unit (for example 4..12 wk).
+ *
+ * xs:complexType
+ * `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}SickLeaveDurationType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:291.
+ */
 export interface SickLeaveDurationType {
   value: DurationValueType;
   unit: DurationUnitEnum;
@@ -152,30 +266,54 @@ export interface SickLeaveDurationType {
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}SickLeaveExtentEnum`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:307. */
+/**
+ * xs:simpleType
+ * `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}SickLeaveExtentEnum`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:307.
+ */
 export type SickLeaveExtentEnum = 'FULL_TIME' | 'PART_TIME';
 
-/** xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}SickLeavePercentEnum`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:314. */
+/**
+ * xs:simpleType
+ * `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}SickLeavePercentEnum`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:314.
+ */
 export type SickLeavePercentEnum = 25 | 50 | 75 | 100;
 
-/** xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}UUIDType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:52. */
+/**
+ * xs:simpleType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}UUIDType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:52.
+ */
 export type UUIDType = string;
 
-/** xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ValidityType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:123. */
+/**
+ * Validity period: from (inclusive) and an optional to (inclusive).
+ *
+ * xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}ValidityType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:123.
+ */
 export interface ValidityType {
   from: string;
   to?: string;
   $any?: $rivta.AnyElement[];
 }
 
-/** xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}VersionInfoType`, schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:134. */
+/**
+ * When the data set last changed, and its version after that change.
+ *
+ * xs:complexType `{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}VersionInfoType`,
+ * schemas/core_components/processmanagement_decisionsupport_insurancemedicine_1.0.xsd:134.
+ */
 export interface VersionInfoType {
   lastChanged: string;
   version: string;
   $any?: $rivta.AnyElement[];
 }
 
-/** Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such tables. */
+/**
+ * Codec metadata of this module's types, by key; ContractDefinition.types is assembled from such
+ * tables.
+ */
 export const $types: { readonly [key: string]: $rivta.TypeMeta } = {
   '{urn:riv:processmanagement:decisionsupport:insurancemedicine:1}CVType': {
     kind: 'complex',

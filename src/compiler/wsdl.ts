@@ -3,6 +3,7 @@
  * response and header elements resolved against the WSDL's schema closure.
  */
 import path from 'node:path';
+import { childDocumentation, xsDocumentation } from './documentation.js';
 import { ContractError } from './errors.js';
 import { clark, FileCache, SchemaSet, splitClark, XS } from './schemaset.js';
 import { TypeBuilder, type BuiltType } from './types.js';
@@ -25,6 +26,15 @@ export interface Operation {
   request: { element: string; type: string };
   response: { element: string; type: string };
   headers: HeaderPart[];
+  /** For JSDoc only (not metadata). */
+  docs: OperationDocs;
+}
+
+export interface OperationDocs {
+  /** The portType operation's wsdl:documentation, else the request element's xs:documentation. */
+  readonly operation?: string;
+  /** By header part name: the part's wsdl:documentation, else its element's xs:documentation. */
+  readonly headers: ReadonlyMap<string, string>;
 }
 
 export interface Contract {
@@ -45,6 +55,8 @@ export interface Contract {
   types: Map<string, BuiltType>;
   /** Namespace → files defining it, in this WSDL's closure. */
   filesByNamespace: Map<string, Set<string>>;
+  /** The wsdl:definitions' wsdl:documentation, for JSDoc. */
+  documentation?: string;
 }
 
 interface Part {
@@ -53,6 +65,7 @@ interface Part {
   /** The element QName as written. */
   written?: string;
   line: number;
+  documentation?: string;
 }
 interface Message {
   name: string;
@@ -99,7 +112,8 @@ export function compileWsdl(wsdlAbs: string, cache: FileCache): Contract {
         if (!el && attr(p, 'type')) {
           throw new ContractError(file, p.line, attr(p, 'name') ?? '', `part "${attr(p, 'name')}" uses type= (rpc style); document/literal requires element=`);
         }
-        return { name: attr(p, 'name') ?? '', line: p.line, ...(el ? { element: qn(el, p), written: el } : {}) };
+        const documentation = childDocumentation(p, WSDL_NS);
+        return { name: attr(p, 'name') ?? '', line: p.line, ...(el ? { element: qn(el, p), written: el } : {}), ...(documentation ? { documentation } : {}) };
       });
     messages.set(name, { name, parts, line: m.line });
   }
@@ -171,6 +185,7 @@ export function compileWsdl(wsdlAbs: string, cache: FileCache): Contract {
     const bin = bop.children.find((c) => isW(c, 'input'));
     const bout = bop.children.find((c) => isW(c, 'output'));
     const headers: HeaderPart[] = [];
+    const headerDocs = new Map<string, string>();
     const inHeaderParts = new Set<string>();
     for (const h of bin?.children.filter((c) => isS(c, 'header')) ?? []) {
       const m = attr(h, 'message') ? message(attr(h, 'message')!, h) : inMsg;
@@ -181,6 +196,8 @@ export function compileWsdl(wsdlAbs: string, cache: FileCache): Contract {
       const el = elementOf(p.element, p.line, p.written!);
       const req = attr(h, `{${WSDL_NS}}required`);
       headers.push({ part: p.name, ...el, required: req !== undefined ? req === 'true' : el.element === REGISTRY_LOGICAL_ADDRESS });
+      const headerDoc = p.documentation ?? xsDocumentation(set.lookup('element', el.element)!.node);
+      if (headerDoc && !headerDocs.has(p.name)) headerDocs.set(p.name, headerDoc);
     }
     const outHeaderParts = new Set<string>(
       (bout?.children.filter((c) => isS(c, 'header')) ?? []).filter((h) => !attr(h, 'message') || message(attr(h, 'message')!, h) === outMsg).map((h) => attr(h, 'part') ?? ''),
@@ -188,7 +205,9 @@ export function compileWsdl(wsdlAbs: string, cache: FileCache): Contract {
     const request = bodyOf(inMsg, bin, inHeaderParts, pin);
     const response = bodyOf(outMsg, bout, outHeaderParts, pout);
     const soapOp = bop.children.find((c) => isS(c, 'operation'));
-    operations.push({ name: opName, soapAction: (attr(soapOp ?? bop, 'soapAction') ?? '').replace(/^"(.*)"$/, '$1'), request, response, headers });
+    const opDoc = childDocumentation(pop, WSDL_NS) ?? xsDocumentation(set.lookup('element', request.element)!.node);
+    const docs: OperationDocs = opDoc ? { operation: opDoc, headers: headerDocs } : { headers: headerDocs };
+    operations.push({ name: opName, soapAction: (attr(soapOp ?? bop, 'soapAction') ?? '').replace(/^"(.*)"$/, '$1'), request, response, headers, docs });
   }
   if (!operations.length) throw new ContractError(file, binding.line, attr(binding, 'name') ?? '', 'binding has no operations');
 
@@ -221,7 +240,9 @@ export function compileWsdl(wsdlAbs: string, cache: FileCache): Contract {
     /^urn:riv:(.+):[^:]+:\d+:rivtabp\d+$/i.exec(tns)?.[1] ??
     'unknown';
 
+  const documentation = childDocumentation(root, WSDL_NS);
   return {
+    ...(documentation ? { documentation } : {}),
     name,
     namespace,
     domain,

@@ -1,7 +1,8 @@
 /**
  * A small namespace-aware XML tree with line numbers, built with saxes (a runtime dependency),
  * for reading WSDL and XSD files. Only what the contract compiler needs: elements, attributes,
- * in-scope namespace bindings (to resolve QName-valued attributes) and the line of each start tag.
+ * in-scope namespace bindings (to resolve QName-valued attributes), the line of each start tag and
+ * the text content (for xs:documentation).
  */
 import fs from 'node:fs';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
@@ -20,6 +21,8 @@ export interface XNode {
   readonly line: number;
   /** The file the node was read from (as given to parseXmlFile). */
   readonly file: string;
+  /** Every character of the element's content, its descendants' included, in document order (DOM textContent). */
+  readonly text: string;
 }
 
 export function attr(node: XNode, name: string): string | undefined {
@@ -38,7 +41,7 @@ export function parseXmlFile(file: string, displayName: string): XNode {
 
 export function parseXml(text: string, displayName: string): XNode {
   const parser = new SaxesParser({ xmlns: true, position: true });
-  const stack: { node: XNode; scope: Record<string, string> }[] = [];
+  const stack: { node: { -readonly [K in keyof XNode]: XNode[K] }; text: string[] }[] = [];
   let root: XNode | undefined;
   let startLine = 1;
   let error: ContractError | undefined;
@@ -50,7 +53,7 @@ export function parseXml(text: string, displayName: string): XNode {
   });
   parser.on('opentag', (tag) => {
     const t = tag as SaxesTagNS;
-    const parentScope = stack.length ? stack[stack.length - 1]!.scope : { xml: 'http://www.w3.org/XML/1998/namespace' };
+    const parentScope = stack.length ? stack[stack.length - 1]!.node.scope : { xml: 'http://www.w3.org/XML/1998/namespace' };
     const scope: Record<string, string> = { ...parentScope };
     for (const [prefix, uri] of Object.entries(t.ns ?? {})) scope[prefix] = uri;
     const attrs = new Map<string, string>();
@@ -58,13 +61,21 @@ export function parseXml(text: string, displayName: string): XNode {
       if (a.prefix === 'xmlns' || (a.prefix === '' && a.local === 'xmlns')) continue;
       attrs.set(a.uri ? `{${a.uri}}${a.local}` : a.local, a.value);
     }
-    const node: XNode = { ns: t.uri ?? '', local: t.local ?? t.name, attrs, children: [], scope, line: startLine, file: displayName };
+    const node: (typeof stack)[number]['node'] = { ns: t.uri ?? '', local: t.local ?? t.name, attrs, children: [], scope, line: startLine, file: displayName, text: '' };
     if (stack.length) stack[stack.length - 1]!.node.children.push(node);
     else root ??= node;
-    if (!t.isSelfClosing) stack.push({ node, scope });
+    if (!t.isSelfClosing) stack.push({ node, text: [] });
   });
+  // Each open element collects the text it contains (schemas are small; depth is a handful).
+  const onText = (chunk: string) => {
+    for (const open of stack) open.text.push(chunk);
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
   parser.on('closetag', (tag) => {
-    if (!(tag as SaxesTagNS).isSelfClosing) stack.pop();
+    if ((tag as SaxesTagNS).isSelfClosing) return;
+    const open = stack.pop();
+    if (open) open.node.text = open.text.join('');
   });
   try {
     parser.write(text).close();

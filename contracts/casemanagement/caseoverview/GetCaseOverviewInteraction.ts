@@ -41,15 +41,44 @@ export type {
 
 /** SOAP header parts of GetCaseOverview (message parts bound as soap:header), by part name. */
 export interface GetCaseOverviewHeaders {
+  /** The logical address of the service producer (RIVTA BP 2.1 routing header). */
   readonly LogicalAddress: $t1.LogicalAddressType;
 }
 
-/** The producer's implementation of GetCaseOverview 1.0. */
-export interface GetCaseOverviewResponderInterface<C> {
-  GetCaseOverview(request: $t0.GetCaseOverviewType, context: C & { readonly headers: GetCaseOverviewHeaders }): Promise<$t0.GetCaseOverviewResponseType>;
-}
+/**
+ * The operations of GetCaseOverview 1.0 with their TypeScript types. The type parameter of
+ * getCaseOverviewContract, from which GetCaseOverviewResponderInterface and the handler type of the
+ * producer's addService are derived.
+ */
+export type GetCaseOverviewOperations = {
+  readonly GetCaseOverview: {
+    readonly request: $t0.GetCaseOverviewType;
+    readonly response: $t0.GetCaseOverviewResponseType;
+    readonly headers: GetCaseOverviewHeaders;
+  };
+};
 
-export const getCaseOverviewContract: $rivta.ContractDefinition = {
+/**
+ * Tjänsteinteraktionens namn: GetCaseOverviewInteraction
+ * Beskrivning:
+ * Returns the cases the case hub holds about one subject (person or organisation), with their
+ * status history, optionally filtered by sender, status and update time.
+ * Revisioner: 1.0
+ * Tjänstedomän: casemanagement:caseoverview
+ * Tjänsteinteraktionstyp: Fråga-Svar
+ * WS-profil: RIVTABP21
+ *
+ * The producer's implementation of GetCaseOverview 1.0: one function per operation, given the
+ * request and a context C carrying the operation's SOAP headers. For `satisfies` and return types;
+ * producer.addService(getCaseOverviewContract, …) requires the same type.
+ */
+export interface GetCaseOverviewResponderInterface<C> extends $rivta.Responder<GetCaseOverviewOperations, C> {}
+
+/**
+ * The definition of GetCaseOverview 1.0: what the runtime serves it from. Its type carries
+ * GetCaseOverviewOperations.
+ */
+export const getCaseOverviewContract: $rivta.ContractDefinition<GetCaseOverviewOperations> = {
   name: 'GetCaseOverview',
   namespace: 'urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1',
   domain: 'casemanagement:caseoverview',

@@ -41,15 +41,46 @@ export type {
 
 /** SOAP header parts of PushCaseStatus (message parts bound as soap:header), by part name. */
 export interface PushCaseStatusHeaders {
+  /** The logical address of the service producer (RIVTA BP 2.1 routing header). */
   readonly LogicalAddress: $t1.LogicalAddressType;
 }
 
-/** The producer's implementation of PushCaseStatus 1.0. */
-export interface PushCaseStatusResponderInterface<C> {
-  PushCaseStatus(request: $t0.PushCaseStatusType, context: C & { readonly headers: PushCaseStatusHeaders }): Promise<$t0.PushCaseStatusResponseType>;
-}
+/**
+ * The operations of PushCaseStatus 1.0 with their TypeScript types. The type parameter of
+ * pushCaseStatusContract, from which PushCaseStatusResponderInterface and the handler type of the
+ * producer's addService are derived.
+ */
+export type PushCaseStatusOperations = {
+  readonly PushCaseStatus: {
+    readonly request: $t0.PushCaseStatusType;
+    readonly response: $t0.PushCaseStatusResponseType;
+    readonly headers: PushCaseStatusHeaders;
+  };
+};
 
-export const pushCaseStatusContract: $rivta.ContractDefinition = {
+/**
+ * Tjänsteinteraktionens namn: PushCaseStatusInteraction
+ * Beskrivning:
+ * A case-management system notifies the case hub of the current status of one of its cases.
+ * Idempotent: a re-delivery is answered UNCHANGED, an older update STALE. Acknowledged only after
+ * the update is stored durably. Notification semantics over a request-response SOAP exchange: the
+ * response carries the outcome.
+ * Revisioner: 1.0
+ * Tjänstedomän: casemanagement:caseoverview
+ * Tjänsteinteraktionstyp: Notifiering
+ * WS-profil: RIVTABP21
+ *
+ * The producer's implementation of PushCaseStatus 1.0: one function per operation, given the
+ * request and a context C carrying the operation's SOAP headers. For `satisfies` and return types;
+ * producer.addService(pushCaseStatusContract, …) requires the same type.
+ */
+export interface PushCaseStatusResponderInterface<C> extends $rivta.Responder<PushCaseStatusOperations, C> {}
+
+/**
+ * The definition of PushCaseStatus 1.0: what the runtime serves it from. Its type carries
+ * PushCaseStatusOperations.
+ */
+export const pushCaseStatusContract: $rivta.ContractDefinition<PushCaseStatusOperations> = {
   name: 'PushCaseStatus',
   namespace: 'urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1',
   domain: 'casemanagement:caseoverview',

@@ -21,15 +21,46 @@ export type {
 
 /** SOAP header parts of PingForConfiguration (message parts bound as soap:header), by part name. */
 export interface PingForConfigurationHeaders {
+  /** The logical address of the service producer (RIVTA BP 2.1 routing header). */
   readonly LogicalAddress: $t1.LogicalAddressType;
 }
 
-/** The producer's implementation of PingForConfiguration 1.0. */
-export interface PingForConfigurationResponderInterface<C> {
-  PingForConfiguration(request: $t0.PingForConfigurationType, context: C & { readonly headers: PingForConfigurationHeaders }): Promise<$t0.PingForConfigurationResponseType>;
-}
+/**
+ * The operations of PingForConfiguration 1.0 with their TypeScript types. The type parameter of
+ * pingForConfigurationContract, from which PingForConfigurationResponderInterface and the handler
+ * type of the producer's addService are derived.
+ */
+export type PingForConfigurationOperations = {
+  readonly PingForConfiguration: {
+    readonly request: $t0.PingForConfigurationType;
+    readonly response: $t0.PingForConfigurationResponseType;
+    readonly headers: PingForConfigurationHeaders;
+  };
+};
 
-export const pingForConfigurationContract: $rivta.ContractDefinition = {
+/**
+ * Tjänsteinteraktionens namn: PingForConfigurationInteraction
+ * Beskrivning:
+ * A service interaction for monitoring and querying the configuration of a service endpoint. Every
+ * module that exposes RIVTA services also exposes this one. It reports the configuration (version
+ * etc.) of the module, and since it has no side effects and negligible cost it is also used to
+ * monitor the health of the module.
+ * Revisioner: 1.0
+ * Tjänstedomän: itintegration:monitoring
+ * Tjänsteinteraktionstyp: Fråga-Svar
+ * WS-profil: RIVTABP21
+ *
+ * The producer's implementation of PingForConfiguration 1.0: one function per operation, given the
+ * request and a context C carrying the operation's SOAP headers. For `satisfies` and return types;
+ * producer.addService(pingForConfigurationContract, …) requires the same type.
+ */
+export interface PingForConfigurationResponderInterface<C> extends $rivta.Responder<PingForConfigurationOperations, C> {}
+
+/**
+ * The definition of PingForConfiguration 1.0: what the runtime serves it from. Its type carries
+ * PingForConfigurationOperations.
+ */
+export const pingForConfigurationContract: $rivta.ContractDefinition<PingForConfigurationOperations> = {
   name: 'PingForConfiguration',
   namespace: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
   domain: 'itintegration:monitoring',

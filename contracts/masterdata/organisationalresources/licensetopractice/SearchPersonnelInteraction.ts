@@ -36,15 +36,45 @@ export type {
 
 /** SOAP header parts of SearchPersonnel (message parts bound as soap:header), by part name. */
 export interface SearchPersonnelHeaders {
+  /** The logical address of the service producer (RIVTA BP 2.1 routing header). */
   readonly LogicalAddress: $t0.LogicalAddressType;
 }
 
-/** The producer's implementation of SearchPersonnel 1.0. */
-export interface SearchPersonnelResponderInterface<C> {
-  SearchPersonnel(request: $t1.SearchPersonnelType, context: C & { readonly headers: SearchPersonnelHeaders }): Promise<$t1.SearchPersonnelResponseType>;
-}
+/**
+ * The operations of SearchPersonnel 1.0 with their TypeScript types. The type parameter of
+ * searchPersonnelContract, from which SearchPersonnelResponderInterface and the handler type of the
+ * producer's addService are derived.
+ */
+export type SearchPersonnelOperations = {
+  readonly SearchPersonnel: {
+    readonly request: $t1.SearchPersonnelType;
+    readonly response: $t1.SearchPersonnelResponseType;
+    readonly headers: SearchPersonnelHeaders;
+  };
+};
 
-export const searchPersonnelContract: $rivta.ContractDefinition = {
+/**
+ * Tjänsteinteraktionens namn: SearchPersonnelInteraction
+ * Beskrivning:
+ * Searches the register of licensed health-care personnel by identity number, birth date, name,
+ * profession, speciality, county, municipality or prescriber code, with paging. The consumer's
+ * access profile decides which fields are returned.
+ * Revisioner: 1.0
+ * Tjänstedomän: masterdata:organisationalresources:licensetopractice
+ * Tjänsteinteraktionstyp: Fråga-Svar
+ * WS-profil: RIVTABP21
+ *
+ * The producer's implementation of SearchPersonnel 1.0: one function per operation, given the
+ * request and a context C carrying the operation's SOAP headers. For `satisfies` and return types;
+ * producer.addService(searchPersonnelContract, …) requires the same type.
+ */
+export interface SearchPersonnelResponderInterface<C> extends $rivta.Responder<SearchPersonnelOperations, C> {}
+
+/**
+ * The definition of SearchPersonnel 1.0: what the runtime serves it from. Its type carries
+ * SearchPersonnelOperations.
+ */
+export const searchPersonnelContract: $rivta.ContractDefinition<SearchPersonnelOperations> = {
   name: 'SearchPersonnel',
   namespace: 'urn:riv:masterdata:organisationalresources:licensetopractice:SearchPersonnelResponder:1',
   domain: 'masterdata:organisationalresources:licensetopractice',

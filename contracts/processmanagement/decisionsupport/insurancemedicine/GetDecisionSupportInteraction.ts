@@ -40,15 +40,45 @@ export type {
 
 /** SOAP header parts of GetDecisionSupport (message parts bound as soap:header), by part name. */
 export interface GetDecisionSupportHeaders {
+  /** The logical address of the service producer (RIVTA BP 2.1 routing header). */
   readonly LogicalAddress: $t0.LogicalAddressType;
 }
 
-/** The producer's implementation of GetDecisionSupport 1.0. */
-export interface GetDecisionSupportResponderInterface<C> {
-  GetDecisionSupport(request: $t1.GetDecisionSupportType, context: C & { readonly headers: GetDecisionSupportHeaders }): Promise<$t1.GetDecisionSupportResponseType>;
-}
+/**
+ * The operations of GetDecisionSupport 1.0 with their TypeScript types. The type parameter of
+ * getDecisionSupportContract, from which GetDecisionSupportResponderInterface and the handler type
+ * of the producer's addService are derived.
+ */
+export type GetDecisionSupportOperations = {
+  readonly GetDecisionSupport: {
+    readonly request: $t1.GetDecisionSupportType;
+    readonly response: $t1.GetDecisionSupportResponseType;
+    readonly headers: GetDecisionSupportHeaders;
+  };
+};
 
-export const getDecisionSupportContract: $rivta.ContractDefinition = {
+/**
+ * Tjänsteinteraktionens namn: GetDecisionSupportInteraction
+ * Beskrivning:
+ * Returns insurance-medicine decision supports for sick leave by id or by ICD-10-SE diagnosis code:
+ * recommendations with conditions, sick-leave duration and degree (FMB functions 1, 2, 3 and 6).
+ * With no criteria, every active decision support.
+ * Revisioner: 1.0
+ * Tjänstedomän: processmanagement:decisionsupport:insurancemedicine
+ * Tjänsteinteraktionstyp: Fråga-Svar
+ * WS-profil: RIVTABP21
+ *
+ * The producer's implementation of GetDecisionSupport 1.0: one function per operation, given the
+ * request and a context C carrying the operation's SOAP headers. For `satisfies` and return types;
+ * producer.addService(getDecisionSupportContract, …) requires the same type.
+ */
+export interface GetDecisionSupportResponderInterface<C> extends $rivta.Responder<GetDecisionSupportOperations, C> {}
+
+/**
+ * The definition of GetDecisionSupport 1.0: what the runtime serves it from. Its type carries
+ * GetDecisionSupportOperations.
+ */
+export const getDecisionSupportContract: $rivta.ContractDefinition<GetDecisionSupportOperations> = {
   name: 'GetDecisionSupport',
   namespace: 'urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDecisionSupportResponder:1',
   domain: 'processmanagement:decisionsupport:insurancemedicine',

@@ -33,15 +33,46 @@ export type {
 
 /** SOAP header parts of GetDiagnosis (message parts bound as soap:header), by part name. */
 export interface GetDiagnosisHeaders {
+  /** The logical address of the service producer (RIVTA BP 2.1 routing header). */
   readonly LogicalAddress: $t0.LogicalAddressType;
 }
 
-/** The producer's implementation of GetDiagnosis 1.0. */
-export interface GetDiagnosisResponderInterface<C> {
-  GetDiagnosis(request: $t1.GetDiagnosisType, context: C & { readonly headers: GetDiagnosisHeaders }): Promise<$t1.GetDiagnosisResponseType>;
-}
+/**
+ * The operations of GetDiagnosis 1.0 with their TypeScript types. The type parameter of
+ * getDiagnosisContract, from which GetDiagnosisResponderInterface and the handler type of the
+ * producer's addService are derived.
+ */
+export type GetDiagnosisOperations = {
+  readonly GetDiagnosis: {
+    readonly request: $t1.GetDiagnosisType;
+    readonly response: $t1.GetDiagnosisResponseType;
+    readonly headers: GetDiagnosisHeaders;
+  };
+};
 
-export const getDiagnosisContract: $rivta.ContractDefinition = {
+/**
+ * Tjänsteinteraktionens namn: GetDiagnosisInteraction
+ * Beskrivning:
+ * Returns insurance-medicine information per ICD-10-SE diagnosis: functional impairment, activity
+ * limitation, prognosis, observandum, rehabilitation and the related decision supports (FMB
+ * functions 4, 5 and 7). A detailed code falls back to its nearest ancestor in the ICD-10
+ * hierarchy.
+ * Revisioner: 1.0
+ * Tjänstedomän: processmanagement:decisionsupport:insurancemedicine
+ * Tjänsteinteraktionstyp: Fråga-Svar
+ * WS-profil: RIVTABP21
+ *
+ * The producer's implementation of GetDiagnosis 1.0: one function per operation, given the request
+ * and a context C carrying the operation's SOAP headers. For `satisfies` and return types;
+ * producer.addService(getDiagnosisContract, …) requires the same type.
+ */
+export interface GetDiagnosisResponderInterface<C> extends $rivta.Responder<GetDiagnosisOperations, C> {}
+
+/**
+ * The definition of GetDiagnosis 1.0: what the runtime serves it from. Its type carries
+ * GetDiagnosisOperations.
+ */
+export const getDiagnosisContract: $rivta.ContractDefinition<GetDiagnosisOperations> = {
   name: 'GetDiagnosis',
   namespace: 'urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDiagnosisResponder:1',
   domain: 'processmanagement:decisionsupport:insurancemedicine',
