@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { compilePackage, ContractError } from '../src/compiler/compile.js';
 import { complex, REGISTRY, simple, typeCheck, writePackage, wsdl, XSD_HEAD } from './helpers/contract-package.js';
 
@@ -161,6 +162,41 @@ test('XSD features: include (chameleon, cyclic), groups, attribute groups, exten
     assert.match(mod, /  Node as Node_urn_riv_test_features_1,\n/);
     assert.match(mod, /export interface DoThingsHeaders \{\n  readonly LogicalAddress: \$t\d\.LogicalAddressType;\n\}/);
     assert.equal(typeCheck(r.files), '');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('hostile names: a type called __proto__ or constructor stays an ordinary key of the metadata', async () => {
+  const R = 'urn:riv:test:odd:OddResponder:1';
+  const dir = writePackage({
+    'wsdl/OddInteraction_1.0_RIVTABP21.wsdl': wsdl('Odd', 'test:odd', '\n      <xs:import schemaLocation="../schemas/core_components/no_namespace.xsd"/>'),
+    'schemas/core_components/itintegration_registry_1.0.xsd': REGISTRY,
+    'schemas/core_components/no_namespace.xsd': `<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
+  <xs:complexType name="__proto__"><xs:sequence><xs:element name="constructor" type="xs:string"/></xs:sequence></xs:complexType>
+</xs:schema>
+`,
+    'schemas/interactions/OddInteraction/OddResponder_1.0.xsd': `${XSD_HEAD(R)}  <xs:import schemaLocation="../../core_components/no_namespace.xsd"/>
+  <xs:element name="Odd"><xs:complexType><xs:sequence><xs:element name="p" type="__proto__"/></xs:sequence></xs:complexType></xs:element>
+  <xs:element name="OddResponse"><xs:complexType><xs:sequence><xs:element name="ok" type="xs:constructor" minOccurs="0"/></xs:sequence></xs:complexType></xs:element>
+</xs:schema>
+`,
+  });
+  try {
+    // xs:constructor is no XML Schema built-in, whatever Object.prototype holds
+    assert.throws(() => compilePackage({ inDir: dir }), (e: unknown) => e instanceof ContractError && e.message.includes('unknown XML Schema built-in type "xs:constructor"'));
+    const responder = path.join(dir, 'schemas/interactions/OddInteraction/OddResponder_1.0.xsd');
+    fs.writeFileSync(responder, fs.readFileSync(responder, 'utf8').replace('xs:constructor', 'xs:boolean'));
+    const r = compilePackage({ inDir: dir });
+    const text = r.files.get('_types/_no_namespace.ts')!;
+    assert.match(text, /export interface __proto__ \{\n  constructor: string;\n\}/);
+    assert.equal(typeCheck(r.files), '');
+    // evaluated, the table has __proto__ as its own key (an object literal's `__proto__:` would set the prototype)
+    const js = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const mod = (await import(`data:text/javascript,${encodeURIComponent(js)}`)) as { $types: Record<string, unknown> };
+    assert.ok(Object.hasOwn(mod.$types, '__proto__'));
+    assert.equal(Object.getPrototypeOf(mod.$types), Object.prototype);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
