@@ -2,13 +2,19 @@
  * The service registry: `addService(definition, implementation)` builds, once, everything a request
  * needs to find its operation: endpoint path → service; SOAPAction → operation; body QName → operation.
  */
-import type { ContractDefinition, OperationMeta } from '../../contracts/rivta.js';
+import type { ContractDefinition, OperationMeta, OperationTypeMap, Responder } from '../../contracts/rivta.js';
 import type { ValidationMode } from '../config.js';
 import { ContractCodec, parseClark } from './codec.js';
+import type { RequestContext } from './context.js';
 import type { EnvelopeValidator } from './validator.js';
 
-/** A handler as the runtime calls it (the generated interfaces are structurally compatible). */
-export type OperationHandler = (request: never, context: never) => Promise<unknown>;
+/**
+ * The implementation addService takes for a contract whose definition has the operation types Ops: the
+ * contract's generated responder interface over our RequestContext, so that a handler for another contract
+ * does not compile. A definition without operation types (`ContractDefinition`, i.e. `any`) takes any
+ * object; add() still checks at start that it has a function per operation.
+ */
+export type ServiceImplementation<Ops extends OperationTypeMap> = 0 extends 1 & Ops ? object : Responder<Ops, RequestContext>;
 
 export interface BoundOperation {
   readonly meta: OperationMeta;

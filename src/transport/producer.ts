@@ -13,10 +13,10 @@ import { EventEmitter } from 'node:events';
 import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { ContractDefinition } from '../../contracts/rivta.js';
+import type { ContractDefinition, OperationTypeMap } from '../../contracts/rivta.js';
 import { validationModeFor, type Config } from '../config.js';
 import { Tak } from '../security/tak.js';
-import { ServiceRegistry, endpointPath } from '../soap/service.js';
+import { ServiceRegistry, endpointPath, type ServiceImplementation } from '../soap/service.js';
 import { EnvelopeValidator, ENVELOPE_SCHEMA } from '../soap/validator.js';
 import { createRequestHandler, type RequestOutcome } from './handle-request.js';
 import { createHttpsServer, reloadTlsFiles, type TlsRefusal } from './server.js';
@@ -59,12 +59,13 @@ export interface Producer {
    */
   reload(config: Config): void;
   /**
-   * Registers a contract and its implementation (a plain object with one async method per operation,
-   * i.e. the generated `<Op>ResponderInterface<RequestContext>`). Pass the interface as type argument,
-   * or use `satisfies`, to have the compiler check the implementation. Compiles the contract's XSD
-   * validator and precomputes its WSDL/XSD documents; call before listen().
+   * Registers a contract and its implementation: a plain object with one async function per operation,
+   * the generated `<Name>ResponderInterface<RequestContext>`. The definition's type names that interface,
+   * so an implementation of another contract is a compile error (the handler's type comes from the
+   * definition alone: NoInfer). Compiles the contract's XSD validator and precomputes its
+   * WSDL/XSD documents; call before listen().
    */
-  addService<I extends object>(definition: ContractDefinition, implementation: I): ServiceInfo;
+  addService<Ops extends OperationTypeMap>(definition: ContractDefinition<Ops>, implementation: NoInfer<ServiceImplementation<Ops>>): ServiceInfo;
   readonly services: readonly ServiceInfo[];
   /** Starts listening (defaults: config.port / config.host); resolves with the https.Server. */
   listen(port?: number, host?: string): Promise<https.Server>;
