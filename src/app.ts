@@ -62,6 +62,12 @@ export interface Application {
   readonly metrics: Metrics;
   /** True once the HTTPS port listens, the database answers and (when enabled) the demo data is loaded. */
   ready(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  /**
+   * Applies a re-read configuration without a restart (SIGHUP, POST /admin/reload): TAK, the consumer
+   * registry and the TLS files, and the case hub reads the registered signing certificates afresh.
+   * Throws, keeping the previous state, when a file cannot be read.
+   */
+  reload(next: Config): void;
   close(): Promise<void>;
 }
 
@@ -117,6 +123,10 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
       const database = await db.ping();
       const demo = !config.demoData || (database && (await isDemoFmbLoaded(db)) && (await isDemoPersonnelLoaded(db)));
       return { ready: listening && database && demo, checks: { listening, database, demoData: demo } };
+    },
+    reload(next) {
+      producer.reload(next); // throws on an unreadable file, before anything below changes
+      caseHub.reload();
     },
     async close() {
       await producer.close();
