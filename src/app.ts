@@ -33,6 +33,7 @@ import { AuditTrail, createIdentifierHasher, loadAuditHmacKey } from './storage/
 import { openDatabase, type Database } from './storage/database.js';
 import { createProducer, type Producer } from './transport/producer.js';
 import { findProjectRoot } from './project-root.js';
+import { ensurePrivateDir } from './private-files.js';
 
 
 function packageVersion(root: string): string {
@@ -46,7 +47,7 @@ function packageVersion(root: string): string {
 export async function prepare(config: Config, logger: Logger): Promise<Database> {
   const pki = await ensureDevPki(config.certsDir);
   if (pki.generated) logger.info({ certsDir: config.certsDir }, 'generated the development PKI');
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir, logger);
   if (ensureCaseKeys(config.keysFile)) logger.info({ keysFile: config.keysFile }, 'generated development case-hub keys');
   const db = await openDatabase(config, logger);
   if (config.demoData) {
