@@ -33,6 +33,7 @@ import { AuditTrail, createIdentifierHasher, loadAuditHmacKey } from './storage/
 import { openDatabase, type Database } from './storage/database.js';
 import { createProducer, type Producer } from './transport/producer.js';
 import { findProjectRoot } from './project-root.js';
+import { ensurePrivateDir } from './private-files.js';
 
 
 function packageVersion(root: string): string {
@@ -46,7 +47,7 @@ function packageVersion(root: string): string {
 export async function prepare(config: Config, logger: Logger): Promise<Database> {
   const pki = await ensureDevPki(config.certsDir);
   if (pki.generated) logger.info({ certsDir: config.certsDir }, 'generated the development PKI');
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir, logger);
   if (ensureCaseKeys(config.keysFile)) logger.info({ keysFile: config.keysFile }, 'generated development case-hub keys');
   const db = await openDatabase(config, logger);
   if (config.demoData) {
@@ -62,6 +63,12 @@ export interface Application {
   readonly metrics: Metrics;
   /** True once the HTTPS port listens, the database answers and (when enabled) the demo data is loaded. */
   ready(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  /**
+   * Applies a re-read configuration without a restart (SIGHUP, POST /admin/reload): TAK, the consumer
+   * registry and the TLS files, and the case hub reads the registered signing certificates afresh.
+   * Throws, keeping the previous state, when a file cannot be read.
+   */
+  reload(next: Config): void;
   close(): Promise<void>;
 }
 
@@ -117,6 +124,10 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
       const database = await db.ping();
       const demo = !config.demoData || (database && (await isDemoFmbLoaded(db)) && (await isDemoPersonnelLoaded(db)));
       return { ready: listening && database && demo, checks: { listening, database, demoData: demo } };
+    },
+    reload(next) {
+      producer.reload(next); // throws on an unreadable file, before anything below changes
+      caseHub.reload();
     },
     async close() {
       await producer.close();

@@ -2,7 +2,8 @@
  * `npm start`: one process by default; PRODUCER_WORKERS=N (or auto) runs a cluster whose primary
  * prepares storage once, forks the workers that serve HTTPS, and serves the admin port itself.
  * SIGTERM/SIGINT: graceful shutdown. SIGHUP (or POST /admin/reload): re-read the configuration and apply
- * TAK, the consumer registry and the TLS files (a new CRL) without a restart.
+ * TAK, the consumer registry, the TLS files (a new CRL) and the registered signing certificates without a
+ * restart.
  */
 import cluster from 'node:cluster';
 import path from 'node:path';
@@ -18,8 +19,8 @@ const logger = createLogger(config.logLevel);
 /** Re-reads the configuration into a running application; a bad file is logged and the old state kept. */
 function reload(app: Application): void {
   try {
-    app.producer.reload(loadConfig());
-    logger.info('reloaded TAK, the consumer registry and the TLS files');
+    app.reload(loadConfig());
+    logger.info('reloaded TAK, the consumer registry, the TLS files and the signing certificates');
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'reload failed; the previous configuration stays in force');
     throw err;

@@ -3,6 +3,7 @@
  * implementations — xml-crypto in-process and xmlsec1 (Debian, libxmlsec1/OpenSSL), an independent
  * one — and the reverse: what xml-crypto signs, xmlsec1 verifies. Every defect case is run for both
  * signers. A missing xmlsec1 skips its parts with a message locally and fails under CI=true.
+ * End to end: a registered signing certificate replaced in place is used after a reload.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,10 +14,13 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { pushCaseStatusContract } from '../contracts/index.js';
+import { DEV_HSA, loadConfig } from '../src/config.js';
 import { verifyCaseStatusSignature, type SignatureCheck } from '../src/caseoverview/signature.js';
 import { validateResponse } from '../src/soap/validator.js';
 import { findProjectRoot } from '../src/project-root.js';
 import { makePki } from './fixtures/pki.js';
+import { startTestApp, type TestApp } from './helpers/app-fixture.js';
+import { PUSH_ACTION, identityNumber, pathOf, pushEnvelope, texts, type CaseFields } from './helpers/case-envelopes.js';
 
 const root = findProjectRoot();
 const SAMPLE = fs.readFileSync(path.join(root, 'schemas/interactions/PushCaseStatusInteraction/samples/PushCaseStatusRequest.xml'), 'utf8');
@@ -327,5 +331,48 @@ describe('xmlsec1 verifies what xml-crypto signs', () => {
     assert.equal(xmlsecVerify(signed, 'case-system'), true);
     assert.equal(xmlsecVerify(signed, 'journal-system'), false);
     assert.equal(xmlsecVerify(signed.replace('<core:status>ACTION_REQUIRED<', '<core:status>CLOSED<'), 'case-system'), false);
+  });
+});
+
+// ---------------------------------------------------------------- end to end: the registered certificate after a reload
+
+describe('a signing certificate replaced in place is used after a reload', () => {
+  let t: TestApp;
+  let certFile: string;
+  /** The app's own PKI (not the module-level one above). */
+  const appPem = (role: Role, ext: 'crt' | 'key') => fs.readFileSync(path.join(t.certsDir, `${role}.${ext}`), 'utf8');
+  before(async () => {
+    // The case system must sign; its registered certificate is a file of its own that the test replaces.
+    // Certificates are read on first use, so the file only has to exist before the first push.
+    certFile = path.join(work, 'case-system-signing.crt');
+    const dev = loadConfig({});
+    const consumers = { ...dev.consumers, [DEV_HSA.caseSystem]: { ...dev.consumers[DEV_HSA.caseSystem], signaturePolicy: 'required', signingCertificate: certFile } };
+    t = await startTestApp({ PRODUCER_DEMO_DATA: 'false', PRODUCER_CONSUMERS: JSON.stringify(consumers) });
+    fs.writeFileSync(certFile, appPem('case-system', 'crt'));
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  let n = 0;
+  /** Pushes a new case as case-system, signed with `keyRole`'s private key; returns [resultCode, errorCode]. */
+  async function pushSignedWith(keyRole: Role): Promise<[string | undefined, string | undefined]> {
+    const f: CaseFields = { caseId: `rotate-${++n}`, subject: identityNumber('19850412', 200 + n), caseUpdated: '2025-06-01T00:00:00Z', id: `cs-rotate-${n}` };
+    const sig = new SignedXml({ privateKey: appPem(keyRole, 'key'), signatureAlgorithm: ALG.rsaSha256, canonicalizationAlgorithm: ALG.excC14n });
+    sig.addReference({ xpath: "//*[local-name(.)='caseStatus']", transforms: [ALG.enveloped, ALG.excC14n], digestAlgorithm: ALG.sha256 });
+    sig.computeSignature(pushEnvelope(f), { prefix: 'ds', location: { reference: "//*[local-name(.)='caseStatus']", action: 'append' } });
+    const r = await t.post('case-system', pathOf('PushCaseStatus'), PUSH_ACTION, sig.getSignedXml());
+    assert.equal(r.status, 200, r.body);
+    return [texts(r.body, 'resultCode')[0], texts(r.body, 'errorCode')[0]];
+  }
+
+  it('after the reload the new key is accepted and the old key refused', async () => {
+    assert.deepEqual(await pushSignedWith('case-system'), ['OK', undefined]);
+    assert.deepEqual(await pushSignedWith('journal-system'), ['ERROR', 'ACCESS_DENIED'], 'another key is refused before the change');
+    // In place: the same path, a new key pair's certificate (journal-system's, a different RSA key).
+    fs.writeFileSync(certFile, appPem('journal-system', 'crt'));
+    t.app.reload(t.config);
+    assert.deepEqual(await pushSignedWith('journal-system'), ['OK', undefined]);
+    assert.deepEqual(await pushSignedWith('case-system'), ['ERROR', 'ACCESS_DENIED']);
   });
 });

@@ -12,13 +12,15 @@ import { CaseStore } from './case-store.js';
 import { createGetCaseOverviewHandler } from './get-case-overview.js';
 import { CaseKeyRing } from './keys.js';
 import { createNotifier, OutboxDispatcher, type DispatcherOptions, type Notifier } from './notifier.js';
-import { createPushCaseStatusHandler } from './push-case-status.js';
+import { createPushCaseStatusHandler, SigningCertificates } from './push-case-status.js';
 
 export interface CaseHub {
   readonly store: CaseStore;
   readonly dispatcher: OutboxDispatcher;
   readonly push: PushCaseStatusResponderInterface<RequestContext>;
   readonly overview: GetCaseOverviewResponderInterface<RequestContext>;
+  /** Called on a configuration reload: the registered signing certificates are read afresh on next use. */
+  reload(): void;
   /** Finishes queued pushes and stops the dispatcher. */
   close(): Promise<void>;
 }
@@ -42,11 +44,15 @@ export function createCaseHub(
   dispatcher = new OutboxDispatcher(store, options.notifier ?? createNotifier(config, logger), logger, options.dispatcher);
   dispatcher.start();
   const d = dispatcher;
+  const certificates = new SigningCertificates(config.certsDir);
   return {
     store,
     dispatcher: d,
-    push: createPushCaseStatusHandler({ store, audit, hashIdentifier, certsDir: config.certsDir }),
+    push: createPushCaseStatusHandler({ store, audit, hashIdentifier, certificates }),
     overview: createGetCaseOverviewHandler({ store, keys, audit, hashIdentifier }),
+    reload() {
+      certificates.clear();
+    },
     async close() {
       await store.drain();
       await d.stop();

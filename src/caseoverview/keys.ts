@@ -15,8 +15,8 @@
  * at most every RELOAD_CHECK_MS), which is what lets `npm run keys:rotate` work without a restart.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createPrivateFile } from '../private-files.js';
 import { GCM_NONCE_BYTES, gcmNonce } from '../security/gcm-nonce.js';
 
 const IV_BYTES = GCM_NONCE_BYTES;
@@ -56,9 +56,8 @@ function readKeysFile(file: string): KeysFileContent {
 
 /** Writes the file atomically (rename), so a concurrent reader sees the old or the new content, never half. */
 function writeKeysFile(file: string, content: KeysFileContent): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
+  createPrivateFile(tmp, JSON.stringify(content, null, 2) + '\n');
   fs.renameSync(tmp, file);
 }
 
@@ -72,10 +71,9 @@ export function ensureCaseKeys(file: string): boolean {
     current: id,
     encryptionKeys: { [id]: { key: randomBytes(32).toString('base64'), created: new Date().toISOString() } },
   };
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   try {
-    // 'wx': two processes starting at once must not both create (and one overwrite the other's) keys.
-    fs.writeFileSync(file, JSON.stringify(content, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
+    // Created exclusively: two processes starting at once must not both create (one overwriting the other's) keys.
+    createPrivateFile(file, JSON.stringify(content, null, 2) + '\n');
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;

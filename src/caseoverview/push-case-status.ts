@@ -28,25 +28,41 @@ export interface PushCaseStatusDeps {
   readonly audit: Pick<AuditTrail, 'append'>;
   /** The audit trail's identifier hashing (identity numbers never enter the audit in clear). */
   readonly hashIdentifier: (id: string) => string;
-  /** Relative signingCertificate paths in the consumer registry resolve against it. */
-  readonly certsDir: string;
+  /** The senders' registered signing certificates (see SigningCertificates). */
+  readonly certificates: SigningCertificates;
   readonly now?: () => number;
+}
+
+/**
+ * Registered signing certificates by path, read on first use and kept, so a push does not touch the
+ * disk. `clear()` is called on every reload (SIGHUP, POST /admin/reload): a certificate replaced in
+ * place is then read afresh and the old key's signatures are refused (see docs/signed-pushes.md).
+ */
+export class SigningCertificates {
+  private readonly pems = new Map<string, string>();
+
+  /** `certsDir`: relative signingCertificate paths in the consumer registry resolve against it. */
+  constructor(private readonly certsDir: string) {}
+
+  get(file: string): string {
+    const full = path.resolve(this.certsDir, file);
+    let pem = this.pems.get(full);
+    if (pem === undefined) {
+      pem = fs.readFileSync(full, 'utf8'); // a missing registered certificate is an operator error (RP009)
+      this.pems.set(full, pem);
+    }
+    return pem;
+  }
+
+  clear(): void {
+    this.pems.clear();
+  }
 }
 
 type Evidence = { signatureXml: string; signedEnvelope: string } | undefined;
 
 export function createPushCaseStatusHandler(deps: PushCaseStatusDeps): PushCaseStatusResponderInterface<RequestContext> {
   const now = deps.now ?? Date.now;
-  const certificates = new Map<string, string>();
-  const certificate = (file: string): string => {
-    const full = path.resolve(deps.certsDir, file);
-    let pem = certificates.get(full);
-    if (pem === undefined) {
-      pem = fs.readFileSync(full, 'utf8'); // a missing registered certificate is an operator error (RP009)
-      certificates.set(full, pem);
-    }
-    return pem;
-  };
 
   function checkSignature(ctx: RequestContext): Evidence {
     const policy = ctx.consumer?.signaturePolicy ?? 'none';
@@ -59,7 +75,7 @@ export function createPushCaseStatusHandler(deps: PushCaseStatusDeps): PushCaseS
     // Under `optional`, a request whose text cannot hold an XML-DSig element (no dsig namespace, and no
     // character reference that could spell one) skips the second, DOM-based parse: it is the hot path.
     if (policy === 'optional' && !ctx.requestXml.includes('xmldsig') && !ctx.requestXml.includes('&#')) return undefined;
-    const check = verifyCaseStatusSignature(ctx.requestXml, certificate(file));
+    const check = verifyCaseStatusSignature(ctx.requestXml, deps.certificates.get(file));
     if (check.status === 'invalid') throw new CaseRefusal('ACCESS_DENIED', `signature rejected: ${check.reason}`);
     if (check.status === 'absent') {
       if (policy === 'required') throw new CaseRefusal('ACCESS_DENIED', 'this sender must sign caseStatus (XML-DSig), and the request carries no signature');

@@ -3,7 +3,8 @@
  *   GET  /health/live   200 while the process runs
  *   GET  /health/ready  200 only when the HTTPS port listens, the database answers and demo data is loaded
  *   GET  /metrics       Prometheus text format
- *   POST /admin/reload  re-reads TAK and the consumer registry (same as SIGHUP)
+ *   POST /admin/reload  re-reads TAK, the consumer registry, the TLS files and the signing certificates
+ *                       (same as SIGHUP); 500 when a file cannot be read, the previous state kept
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -27,6 +27,7 @@ import { EntitySchema } from 'typeorm';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../soap/context.js';
 import type { Database, Engine, SqlRunner } from './database.js';
+import { createPrivateFile } from '../private-files.js';
 import { sqlFor } from './sql.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { guard } from './errors.js';
@@ -184,9 +185,8 @@ export function createIdentifierHasher(key: Buffer): (value: string) => string {
 export function loadAuditHmacKey(options: { readonly dataDir: string; readonly auditHmacKey?: string | undefined }): Buffer {
   if (options.auditHmacKey) return parseKey(options.auditHmacKey, 'auditHmacKey');
   const file = path.join(options.dataDir, 'audit-hmac.key');
-  fs.mkdirSync(options.dataDir, { recursive: true });
   try {
-    fs.writeFileSync(file, randomBytes(32).toString('hex') + '\n', { flag: 'wx', mode: 0o600 });
+    createPrivateFile(file, randomBytes(32).toString('hex') + '\n');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }

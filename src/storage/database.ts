@@ -24,12 +24,12 @@
  * `db.transaction()` or `db.write()`. Inside a `db.transaction()` callback use the SqlRunner it passes; a nested
  * `db.read()`/`db.transaction()` in the same async context reuses that transaction instead of deadlocking.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, type DataSourceOptions, type EntitySchema, type MigrationInterface } from 'typeorm';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { ensurePrivateDir, ensurePrivateFile } from '../private-files.js';
 import { guard, mapDatabaseError } from './errors.js';
 import { ENTITIES, MIGRATIONS } from './registry.js';
 import { applySqlitePragmas, type PragmaTarget } from './sqlite-connection.js';
@@ -142,7 +142,9 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
   const file = path.resolve(config.dataDir, SQLITE_FILE);
   const busy = options.busyTimeoutMs ?? 5000;
   if (engine === 'sqlite') {
-    fs.mkdirSync(config.dataDir, { recursive: true });
+    // Owner only: created 0600 before SQLite opens it, so its -wal and -shm files are 0600 too.
+    ensurePrivateDir(config.dataDir, logger);
+    ensurePrivateFile(file, logger);
     description = `sqlite:${file}`;
     dsOptions = {
       ...common,

@@ -48,7 +48,7 @@ export interface RequestOutcome {
 }
 
 export interface LifecycleDeps {
-  readonly config: Pick<Config, 'publicUrl' | 'limits'>;
+  readonly config: Pick<Config, 'publicUrl' | 'allowedHosts' | 'port' | 'limits'>;
   readonly registry: ServiceRegistry;
   readonly documents: ReadonlyMap<string, ContractDocuments>;
   readonly tak: Tak;
@@ -309,7 +309,7 @@ export function createRequestHandler(deps: LifecycleDeps): (req: IncomingMessage
 
   function serveDocument(req: IncomingMessage, res: ServerResponse, service: BoundService, query: string, started: number): void {
     const docs = documents.get(service.path);
-    const base = baseUrlFor(config.publicUrl, req.headers.host, `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? ''}`, service.path);
+    const base = baseUrlFor(config, req.headers.host, req.socket.localPort ?? config.port, service.path);
     let doc;
     if (docs && /^wsdl(=|&|$)/i.test(query)) {
       doc = docs.wsdlFor(base);

@@ -116,7 +116,7 @@ export class ContractDocuments {
     const hit = this.cache.get(cacheKey);
     if (hit !== undefined) return hit;
     const body = t.segments.join(escapeAttr(baseUrl));
-    if (this.cache.size >= 256) this.cache.clear(); // Host headers are caller-controlled: stay bounded
+    if (this.cache.size >= 256) this.cache.clear(); // base URLs come from config and allowed Hosts; stay bounded anyway
     this.cache.set(cacheKey, body);
     return body;
   }
@@ -134,11 +134,40 @@ function decodeURIComponentSafe(s: string): string {
   }
 }
 
-const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+/** `name[:port]` or `[IPv6][:port]`; anything else is not a Host we could ever accept. */
+const HOST_RE = /^(?:([A-Za-z0-9][A-Za-z0-9.-]{0,252})|\[([0-9A-Fa-f:.]{2,45})\])(?::(\d{1,5}))?$/;
+const HTTPS_DEFAULT_PORT = 443;
 
-/** The endpoint's absolute URL: config.publicUrl + path, else https://<Host> + path. */
-export function baseUrlFor(publicUrl: string | undefined, host: string | undefined, fallbackHost: string, endpointPath: string): string {
-  if (publicUrl) return publicUrl + endpointPath;
-  const h = host && HOST_RE.test(host) ? host : fallbackHost;
-  return `https://${h}${endpointPath}`;
+/** A host name as compared: lower case, an IPv6 literal without its brackets. */
+function bareHost(name: string): string {
+  const n = name.toLowerCase();
+  return n.startsWith('[') && n.endsWith(']') ? n.slice(1, -1) : n;
+}
+
+/**
+ * The endpoint's absolute URL, written into soap:address and every schemaLocation. `publicUrl` wins.
+ * Without it, the request's Host is used only when its name is in `allowedHosts` and its port is the
+ * port we listen on; anything else gets https://localhost:<listening port>. The URL is built from the
+ * configured name and the port number, never from the caller's text (see README, Configuration reference).
+ */
+export function baseUrlFor(
+  config: { readonly publicUrl: string | undefined; readonly allowedHosts: readonly string[] },
+  host: string | undefined,
+  listeningPort: number,
+  endpointPath: string,
+): string {
+  if (config.publicUrl) return config.publicUrl + endpointPath;
+  return `https://${allowedHostFor(config.allowedHosts, host, listeningPort) ?? 'localhost'}:${listeningPort}${endpointPath}`;
+}
+
+/** The allowed host name (IPv6 in brackets) that `host` names on `listeningPort`, else undefined. */
+function allowedHostFor(allowedHosts: readonly string[], host: string | undefined, listeningPort: number): string | undefined {
+  const m = host === undefined ? null : HOST_RE.exec(host);
+  if (!m) return undefined;
+  const port = m[3] === undefined ? HTTPS_DEFAULT_PORT : Number(m[3]);
+  if (port !== listeningPort) return undefined;
+  const name = bareHost(m[1] ?? m[2]!);
+  const allowed = allowedHosts.find((a) => bareHost(a) === name);
+  if (allowed === undefined) return undefined;
+  return name.includes(':') ? `[${name}]` : name;
 }
