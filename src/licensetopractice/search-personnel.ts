@@ -12,6 +12,10 @@
  *  4. maxResults (default 100; < 1 invalid; > 1000 clamped with INFO) and the continuation token
  *     (bound to these criteria and this consumer; anything else is VALIDATION_ERROR).
  * Every outcome, refusals included, is written to the audit trail before the answer leaves.
+ *
+ * Protected identity: when the profile may not show protected persons' identity numbers, a search by
+ * identity number never matches a protected person. The store leaves them out of the page and the
+ * count alike, so the answer is the one for a number nobody has (README, "Licensed personnel").
  */
 import { validIdentityNumber } from '../identity-numbers.js';
 import type { RequestContext } from '../soap/context.js';
@@ -124,14 +128,16 @@ function parseCriteria(request: SearchPersonnelRequest, profile: AccessProfile):
   const criteria: { -readonly [K in keyof SearchCriteria]: SearchCriteria[K] } = {};
   const pnr = present(request.personalIdentityNumber);
   const samn = present(request.coordinationNumber);
+  // A caller that may not see a protected person's number must not be able to confirm it either.
+  const excludeProtected = !profile.has('protectedIdentityNumber');
   if (pnr && samn) throw new Refusal('VALIDATION_ERROR', 'give either personalIdentityNumber or coordinationNumber, not both');
   if (pnr) {
     if (!validIdentityNumber(pnr, false)) throw new Refusal('VALIDATION_ERROR', 'personalIdentityNumber is not a valid personal identity number (YYYYMMDDNNNC)');
-    criteria.identity = { number: pnr, coordination: false };
+    criteria.identity = { number: pnr, coordination: false, excludeProtected };
   }
   if (samn) {
     if (!validIdentityNumber(samn, true)) throw new Refusal('VALIDATION_ERROR', 'coordinationNumber is not a valid coordination number (YYYYMM(DD+60)NNNC)');
-    criteria.identity = { number: samn, coordination: true };
+    criteria.identity = { number: samn, coordination: true, excludeProtected };
   }
   const birth = present(request.birthDate);
   if (birth) {
