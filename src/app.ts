@@ -94,6 +94,7 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
       profiles: resolveAccessProfiles(config.personnelAccessProfiles),
       audit: personnelAuditSink(audit),
       hashIdentifier,
+      maxCriteria,
     }),
   );
 
