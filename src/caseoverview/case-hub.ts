@@ -29,7 +29,7 @@ export interface CaseHubOptions {
 }
 
 export function createCaseHub(
-  config: Pick<Config, 'keysFile' | 'certsDir' | 'notifier'>,
+  config: Pick<Config, 'keysFile' | 'certsDir' | 'notifier' | 'limits'>,
   logger: Logger,
   db: Database,
   audit: AuditTrail,
@@ -46,7 +46,7 @@ export function createCaseHub(
     store,
     dispatcher: d,
     push: createPushCaseStatusHandler({ store, audit, hashIdentifier, certsDir: config.certsDir }),
-    overview: createGetCaseOverviewHandler({ store, keys, audit, hashIdentifier }),
+    overview: createGetCaseOverviewHandler({ store, keys, audit, hashIdentifier, maxCriteria: config.limits.maxCriteria }),
     async close() {
       await store.drain();
       await d.stop();
