@@ -36,7 +36,7 @@ const root = findProjectRoot();
 const wsdlFile = path.join(root, 'wsdl', 'GetDiagnosisInteraction_1.0_RIVTABP21.wsdl');
 
 const db = await openDatabase(config, logger, { migrate: false });
-const handler = createGetDiagnosisHandler(new FmbStore(db));
+const handler = createGetDiagnosisHandler(new FmbStore(db), { maxCriteria: config.limits.maxCriteria });
 let logIds = 0;
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

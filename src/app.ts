@@ -91,8 +91,9 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
       databaseReachable: () => db.ping(),
     }),
   );
-  producer.addService(getDiagnosisContract, createGetDiagnosisHandler(fmb));
-  producer.addService(getDecisionSupportContract, createGetDecisionSupportHandler(fmb));
+  const { maxCriteria } = config.limits;
+  producer.addService(getDiagnosisContract, createGetDiagnosisHandler(fmb, { maxCriteria }));
+  producer.addService(getDecisionSupportContract, createGetDecisionSupportHandler(fmb, { maxCriteria }));
   producer.addService(
     searchPersonnelContract,
     createSearchPersonnelService({
@@ -100,6 +101,7 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
       profiles: resolveAccessProfiles(config.personnelAccessProfiles),
       audit: personnelAuditSink(audit),
       hashIdentifier,
+      maxCriteria,
     }),
   );
 

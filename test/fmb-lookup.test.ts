@@ -7,6 +7,8 @@ import { queryDecisionSupports, queryDiagnoses } from '../src/insurancemedicine/
 import { contentHash, ImportFormatError, parseImportFile, type DecisionSupportRecord, type DiagnosisRecord } from '../src/insurancemedicine/model.js';
 import { findProjectRoot } from '../src/project-root.js';
 
+/** The configured cap on a repeated criterion (limits.maxCriteria); small here so the edge is cheap to reach. */
+const CAP = 3;
 const T0 = '2025-01-01T00:00:00.000Z';
 const T1 = '2025-06-01T00:00:00.000Z';
 const cur = (lastChanged = T0) => ({ version: 1, lastChanged, rowStatus: 'active' as const, isCurrent: true });
@@ -40,7 +42,7 @@ const snapshot = buildSnapshot(
 
 describe('GetDiagnosis logic', () => {
   it('falls back to the nearest ancestor and reports both codes', () => {
-    const r = queryDiagnoses(snapshot, { diagnosisCodes: [{ code: 'f321' }], includeInactive: false });
+    const r = queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [{ code: 'f321' }], includeInactive: false });
     assert.equal(r.result.resultCode, 'OK');
     assert.equal(r.diagnoses.length, 1);
     assert.equal(r.diagnoses[0]!.record.code, 'F32');
@@ -49,63 +51,98 @@ describe('GetDiagnosis logic', () => {
     assert.deepEqual(r.versionInfo, { version: 7, lastChanged: T1 });
   });
   it('prefers an exact entry and walks two levels (F43.8B → F43)', () => {
-    const r = queryDiagnoses(snapshot, { diagnosisCodes: [{ code: 'F43.8A' }, { code: 'F43.8B' }], includeInactive: false });
+    const r = queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [{ code: 'F43.8A' }, { code: 'F43.8B' }], includeInactive: false });
     assert.deepEqual(r.diagnoses.map((d) => [d.requestedCode, d.record.code]), [['F43.8A', 'F43.8A'], ['F43.8B', 'F43']]);
   });
   it('unknown valid code → INFO with unknownCode and message', () => {
-    const r = queryDiagnoses(snapshot, { diagnosisCodes: [{ code: 'X99.9' }, { code: 'F32' }], includeInactive: false });
+    const r = queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [{ code: 'X99.9' }, { code: 'F32' }], includeInactive: false });
     assert.equal(r.result.resultCode, 'INFO');
     assert.deepEqual(r.unknownCodes, ['X99.9']);
-    assert.match(r.result.message ?? '', /X99\.9/);
+    assert.match(r.result.message ?? '', /^1 requested diagnosisCode/, 'says how many');
+    assert.doesNotMatch(r.result.message ?? '', /X99/, 'the code is in unknownCode, not in the message');
     assert.equal(r.diagnoses.length, 1);
   });
   it('invalid code or foreign code system → ERROR VALIDATION_ERROR', () => {
-    const bad = queryDiagnoses(snapshot, { diagnosisCodes: [{ code: 'F3.21' }, { code: 'F32' }], includeInactive: false });
+    const bad = queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [{ code: 'F3.21' }, { code: 'F32' }], includeInactive: false });
     assert.equal(bad.result.resultCode, 'ERROR');
     assert.equal(bad.result.errorCode, 'VALIDATION_ERROR');
     assert.equal(bad.diagnoses.length, 0);
-    const sys = queryDiagnoses(snapshot, { diagnosisCodes: [{ code: 'F32', codeSystem: '2.16.840.1.113883.6.90' }], includeInactive: false });
+    const sys = queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [{ code: 'F32', codeSystem: '2.16.840.1.113883.6.90' }], includeInactive: false });
     assert.equal(sys.result.errorCode, 'VALIDATION_ERROR');
-    const ok = queryDiagnoses(snapshot, { diagnosisCodes: [{ code: 'F32', codeSystem: '1.2.752.116.1.1.1.1.3' }], includeInactive: false });
+    const ok = queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [{ code: 'F32', codeSystem: '1.2.752.116.1.1.1.1.3' }], includeInactive: false });
     assert.equal(ok.result.resultCode, 'OK');
   });
   it('inactive only with includeInactive; archived never', () => {
-    assert.deepEqual(queryDiagnoses(snapshot, { diagnosisCodes: [{ code: 'M54.5' }], includeInactive: false }).unknownCodes, ['M54.5']);
-    const r = queryDiagnoses(snapshot, { diagnosisCodes: [{ code: 'M54.5' }], includeInactive: true });
+    assert.deepEqual(queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [{ code: 'M54.5' }], includeInactive: false }).unknownCodes, ['M54.5']);
+    const r = queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [{ code: 'M54.5' }], includeInactive: true });
     assert.equal(r.diagnoses[0]!.status, 'inactive');
-    const all = queryDiagnoses(snapshot, { diagnosisCodes: [], includeInactive: true });
+    const all = queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [], includeInactive: true });
     assert.deepEqual(all.diagnoses.map((d) => d.record.code), ['F32', 'F43', 'F43.8A', 'M54']);
-    assert.deepEqual(queryDiagnoses(snapshot, { diagnosisCodes: [], includeInactive: false }).diagnoses.map((d) => d.record.code), ['F32', 'F43', 'F43.8A']);
+    assert.deepEqual(queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [], includeInactive: false }).diagnoses.map((d) => d.record.code), ['F32', 'F43', 'F43.8A']);
+  });
+  it('names the first invalid criterion by 1-based position, never its value', () => {
+    const bad = queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [{ code: 'F32' }, { code: 'ZZ9999XX' }, { code: 'QQ1' }], includeInactive: false });
+    assert.equal(bad.result.errorCode, 'VALIDATION_ERROR');
+    assert.match(bad.result.message ?? '', /^diagnosisCode\[2\]\.code is not a valid ICD-10-SE code/);
+    assert.doesNotMatch(bad.result.message ?? '', /ZZ9999XX|QQ1/);
+    const sys = queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [{ code: 'F32', codeSystem: '9.9.424242' }], includeInactive: false });
+    assert.match(sys.result.message ?? '', /^diagnosisCode\[1\]\.codeSystem /);
+    assert.doesNotMatch(sys.result.message ?? '', /424242/);
+  });
+  it('caps the codes at maxCriteria and answers each code once, however it is spelled', () => {
+    const atCap = queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [{ code: 'F32.1' }, { code: 'F32.2' }, { code: 'F32.3' }], includeInactive: false });
+    assert.equal(atCap.result.resultCode, 'OK');
+    assert.deepEqual(atCap.diagnoses.map((d) => [d.requestedCode, d.record.code]), [['F32.1', 'F32'], ['F32.2', 'F32'], ['F32.3', 'F32']]);
+    // Occurrences count, not distinct codes: four spellings of one code are over a cap of three.
+    const over = queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [{ code: 'F32' }, { code: 'F32' }, { code: 'F32' }, { code: 'F32' }], includeInactive: false });
+    assert.equal(over.result.errorCode, 'VALIDATION_ERROR');
+    assert.equal(over.result.message, `diagnosisCode is repeated more than ${CAP} times; at most ${CAP} are accepted`);
+    const dup = queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [{ code: 'f321' }, { code: 'F32.1' }, { code: ' F321 ' }], includeInactive: false });
+    assert.deepEqual(dup.diagnoses.map((d) => d.requestedCode), ['F32.1']);
   });
   it('changedSince filters by lastChanged (inclusive)', () => {
-    const r = queryDiagnoses(snapshot, { diagnosisCodes: [], includeInactive: false, changedSince: new Date(T1) });
+    const r = queryDiagnoses(snapshot, { maxCriteria: CAP, diagnosisCodes: [], includeInactive: false, changedSince: new Date(T1) });
     assert.deepEqual(r.diagnoses.map((d) => d.record.code), ['F43.8A']);
   });
 });
 
 describe('GetDecisionSupport logic', () => {
   it('all: only current active ones; includeArchived adds old versions and archived', () => {
-    assert.deepEqual(queryDecisionSupports(snapshot, { decisionSupportIds: [], diagnosisCodes: [], includeArchived: false }).decisionSupports.map((d) => d.record.id), ['DS-F32', 'DS-F43']);
-    const r = queryDecisionSupports(snapshot, { decisionSupportIds: [], diagnosisCodes: [], includeArchived: true });
+    assert.deepEqual(queryDecisionSupports(snapshot, { maxCriteria: CAP, decisionSupportIds: [], diagnosisCodes: [], includeArchived: false }).decisionSupports.map((d) => d.record.id), ['DS-F32', 'DS-F43']);
+    const r = queryDecisionSupports(snapshot, { maxCriteria: CAP, decisionSupportIds: [], diagnosisCodes: [], includeArchived: true });
     assert.deepEqual(r.decisionSupports.map((d) => `${d.record.id}@${d.record.version}:${d.status}`), ['DS-F32@1:active', 'DS-F32@0:archived', 'DS-F43@1:active', 'DS-OLD@1:archived']);
   });
   it('by code with hierarchy fallback, deduplicated', () => {
-    const r = queryDecisionSupports(snapshot, { decisionSupportIds: [], diagnosisCodes: [{ code: 'F32.1' }, { code: 'F32.2' }], includeArchived: false });
+    const r = queryDecisionSupports(snapshot, { maxCriteria: CAP, decisionSupportIds: [], diagnosisCodes: [{ code: 'F32.1' }, { code: 'F32.2' }], includeArchived: false });
     assert.equal(r.decisionSupports.length, 1);
     assert.deepEqual(r.decisionSupports[0]!.requestedCodes, ['F32.1', 'F32.2']);
   });
   it('by id; unknown id → INFO', () => {
-    const r = queryDecisionSupports(snapshot, { decisionSupportIds: ['DS-F43', 'NOPE'], diagnosisCodes: [], includeArchived: false });
+    const r = queryDecisionSupports(snapshot, { maxCriteria: CAP, decisionSupportIds: ['DS-F43', 'NOPE'], diagnosisCodes: [], includeArchived: false });
     assert.equal(r.result.resultCode, 'INFO');
     assert.deepEqual(r.unknownIds, ['NOPE']);
     assert.equal(r.decisionSupports.length, 1);
   });
   it('ids and codes together → VALIDATION_ERROR; invalid code → VALIDATION_ERROR', () => {
-    assert.equal(queryDecisionSupports(snapshot, { decisionSupportIds: ['DS-F43'], diagnosisCodes: [{ code: 'F32' }], includeArchived: false }).result.errorCode, 'VALIDATION_ERROR');
-    assert.equal(queryDecisionSupports(snapshot, { decisionSupportIds: [], diagnosisCodes: [{ code: 'nonsense' }], includeArchived: false }).result.errorCode, 'VALIDATION_ERROR');
+    assert.equal(queryDecisionSupports(snapshot, { maxCriteria: CAP, decisionSupportIds: ['DS-F43'], diagnosisCodes: [{ code: 'F32' }], includeArchived: false }).result.errorCode, 'VALIDATION_ERROR');
+    assert.equal(queryDecisionSupports(snapshot, { maxCriteria: CAP, decisionSupportIds: [], diagnosisCodes: [{ code: 'nonsense' }], includeArchived: false }).result.errorCode, 'VALIDATION_ERROR');
+  });
+  it('caps ids and codes at maxCriteria; an id or code sent twice is answered once; messages count, never quote', () => {
+    const ids = queryDecisionSupports(snapshot, { maxCriteria: CAP, decisionSupportIds: ['DS-F43', ' DS-F43 ', 'NOPE-MARKER'], diagnosisCodes: [], includeArchived: false });
+    assert.deepEqual(ids.decisionSupports.map((d) => d.record.id), ['DS-F43']);
+    assert.deepEqual(ids.unknownIds, ['NOPE-MARKER']);
+    assert.equal(ids.result.message, '1 requested decisionSupportId(s) are unknown.');
+    const tooMany = queryDecisionSupports(snapshot, { maxCriteria: CAP, decisionSupportIds: ['A', 'B', 'C', 'D'], diagnosisCodes: [], includeArchived: false });
+    assert.equal(tooMany.result.errorCode, 'VALIDATION_ERROR');
+    assert.match(tooMany.result.message ?? '', /^decisionSupportId is repeated more than 3 times/);
+    const codes = queryDecisionSupports(snapshot, { maxCriteria: CAP, decisionSupportIds: [], diagnosisCodes: [{ code: 'F32.1' }, { code: 'f321' }, { code: 'Y98.7' }], includeArchived: false });
+    assert.deepEqual(codes.decisionSupports[0]!.requestedCodes, ['F32.1']);
+    assert.doesNotMatch(codes.result.message ?? '', /Y98/);
+    const over = queryDecisionSupports(snapshot, { maxCriteria: CAP, decisionSupportIds: [], diagnosisCodes: [{ code: 'F32' }, { code: 'F32' }, { code: 'F32' }, { code: 'F32' }], includeArchived: false });
+    assert.equal(over.result.errorCode, 'VALIDATION_ERROR');
   });
   it('unknown valid code → INFO with unknownCode', () => {
-    const r = queryDecisionSupports(snapshot, { decisionSupportIds: [], diagnosisCodes: [{ code: 'M54' }], includeArchived: false });
+    const r = queryDecisionSupports(snapshot, { maxCriteria: CAP, decisionSupportIds: [], diagnosisCodes: [{ code: 'M54' }], includeArchived: false });
     assert.equal(r.result.resultCode, 'INFO');
     assert.deepEqual(r.unknownCodes, ['M54']);
   });

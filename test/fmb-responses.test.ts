@@ -140,7 +140,7 @@ describe('FMB response elements are built once per record and variant', () => {
       [diagnosisRecord()],
       [decisionSupportRecord({ diagnosisCodes: ['F32.1'] })],
     );
-    const result = queryDiagnoses(snapshot, { diagnosisCodes: [{ code: 'F32.1' }, { code: 'F32' }], includeInactive: false });
+    const result = queryDiagnoses(snapshot, { maxCriteria: 100, diagnosisCodes: [{ code: 'F32.1' }, { code: 'F32' }], includeInactive: false });
     const response = toGetDiagnosisResponse(result, 'log-1');
     assert.deepEqual(
       response.diagnosis?.map((d) => [d.requestedCode, d.code, d.relatedDecisionSupportId]),

@@ -8,6 +8,8 @@ import { createGetDecisionSupportHandler } from '../src/insurancemedicine/get-de
 import { forEachEngine } from './helpers/engines.js';
 import type { Database } from '../src/storage/database.js';
 
+/** The handlers' limits as the default configuration sets them. */
+const LIMITS = { maxCriteria: 100 };
 const ctx = { logId: '6f1c1d7e-5d53-4a43-8b0e-2b1b2f9e0a11', headers: { LogicalAddress: 'TEST-PRODUCER' } };
 
 function file(overrides: { displayName?: string; dsText?: string; mode?: 'merge' | 'replace'; extra?: boolean } = {}) {
@@ -45,7 +47,7 @@ forEachEngine('FMB store', (engine) => {
     const codes = new Set(snap.decisionSupports.flatMap((d) => d.diagnosisCodes));
     assert.ok(codes.size >= 40);
 
-    const gd = createGetDiagnosisHandler(store);
+    const gd = createGetDiagnosisHandler(store, LIMITS);
     const r = await gd.GetDiagnosis({ diagnosisCode: [{ code: ' f321 ' }] }, ctx);
     assert.equal(r.result.resultCode, 'OK');
     assert.equal(r.result.logId, ctx.logId);
@@ -54,7 +56,7 @@ forEachEngine('FMB store', (engine) => {
     assert.ok(r.diagnosis?.[0]?.relatedDecisionSupportId?.includes('FMB-F32-1'));
     assert.equal(r.versionInfo.version, '1');
 
-    const gds = createGetDecisionSupportHandler(store);
+    const gds = createGetDecisionSupportHandler(store, LIMITS);
     const all = await gds.GetDecisionSupport({}, ctx);
     assert.equal(all.result.resultCode, 'OK');
     assert.ok((all.decisionSupport?.length ?? 0) >= 40);
@@ -79,7 +81,7 @@ forEachEngine('FMB store', (engine) => {
     const snap = await store.current();
     const versions = snap.decisionSupportsById.get('DS-1')!;
     assert.deepEqual(versions.map((v) => [v.version, v.rowStatus, v.isCurrent]), [[2, 'active', true], [1, 'archived', false]]);
-    const h = createGetDecisionSupportHandler(store);
+    const h = createGetDecisionSupportHandler(store, LIMITS);
     assert.equal((await h.GetDecisionSupport({ decisionSupportId: ['DS-1'] }, ctx)).decisionSupport?.length, 1);
     const withArchived = await h.GetDecisionSupport({ decisionSupportId: ['DS-1'], includeArchived: true }, ctx);
     assert.deepEqual(withArchived.decisionSupport?.map((d) => [d.version, d.status]), [[2, 'active'], [1, 'archived']]);
@@ -87,7 +89,7 @@ forEachEngine('FMB store', (engine) => {
     await store.import(file({ extra: true }));
     const s4 = await store.import(file({ mode: 'replace' }));
     assert.equal(s4.diagnoses.archived, 1);
-    const gd = createGetDiagnosisHandler(store);
+    const gd = createGetDiagnosisHandler(store, LIMITS);
     const j11 = await gd.GetDiagnosis({ diagnosisCode: [{ code: 'J11' }], includeInactive: true }, ctx);
     assert.deepEqual(j11.unknownCode, ['J11']);
     assert.equal(j11.result.resultCode, 'INFO');
@@ -98,7 +100,7 @@ forEachEngine('FMB store', (engine) => {
     const reader = new FmbStore(t.db);
     const other = await t.openAnother(); // another instance, or the import CLI
     await new FmbStore(other).import(file());
-    const gd = createGetDiagnosisHandler(reader);
+    const gd = createGetDiagnosisHandler(reader, LIMITS);
     const r1 = await gd.GetDiagnosis({ diagnosisCode: [{ code: 'F32' }] }, ctx);
     assert.equal(r1.diagnosis?.[0]?.displayName, 'Depressiv episod');
     const snapBefore = await reader.current();

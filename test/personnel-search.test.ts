@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { createLogger } from '../src/log.js';
 import type { ConsumerCategory } from '../src/config.js';
 import { DEFAULT_ACCESS_PROFILES } from '../src/licensetopractice/access-profiles.js';
 import { personnelAuditSink } from '../src/licensetopractice/audit-sink.js';
@@ -19,6 +20,8 @@ import { AuditTrail, createIdentifierHasher } from '../src/storage/audit.js';
 import { availableEngines, openTestDb, type TestDb } from './personnel-support.js';
 
 const COUNT = 6000;
+/** limits.maxCriteria for this suite: small, so the edge is cheap to reach. */
+const CAP = 3;
 const register = [...generatePersons(1, COUNT)];
 const silent = pino({ level: 'silent' });
 
@@ -61,6 +64,7 @@ for (const engine of engines) {
         store: new PersonnelStore(t.database),
         profiles: DEFAULT_ACCESS_PROFILES,
         hashIdentifier: hash,
+        maxCriteria: CAP,
         audit: async (e) => {
           events.push(e);
           await sink(e);
@@ -306,6 +310,61 @@ for (const engine of engines) {
         assert.equal(res.person, undefined);
         assert.equal(events.at(-1)!.outcome, 'ACCESS_DENIED');
       }
+    });
+
+    it('caps professionCode at maxCriteria; a code sent twice is the same search', async () => {
+      const once = await search({ familyName: 'Andersson', professionCode: ['LK'], maxResults: 1000 });
+      assert.ok((once.person ?? []).length > 0);
+      const atCap = await search({ familyName: 'Andersson', professionCode: ['LK', ' LK', 'LK'] as unknown as SearchPersonnelRequest['professionCode'], maxResults: 1000 });
+      assert.equal(atCap.result.resultCode, 'OK');
+      assert.deepEqual(atCap.person, once.person);
+      const over = await search({ familyName: 'Andersson', professionCode: ['LK', 'SJ', 'TL', 'LK'] as SearchPersonnelRequest['professionCode'] });
+      assert.equal(over.result.errorCode, 'VALIDATION_ERROR');
+      assert.equal(over.result.message, `professionCode is repeated more than ${CAP} times; at most ${CAP} are accepted`);
+      assert.deepEqual(events.at(-1)!.criteria.professionCodeOccurrences, 4, 'a refused list is counted, not copied, in the audit');
+    });
+
+    it('no echo: messages and log lines name the criterion and its position, never the value', async () => {
+      const lines: string[] = [];
+      const log = createLogger('debug', { write: (l: string) => void lines.push(l) });
+      const c = ctx('SUPERVISORY_AUTHORITY', 'SE5599999991-1002', { log });
+      const valid = register.find((p) => !p.coordination)!.identityNumber;
+      const badNumber = valid.slice(0, 11) + String((Number(valid[11]) + 1) % 10);
+      const cases: Array<[SearchPersonnelRequest, string, RegExp]> = [
+        [{ professionCode: ['LK', 'XQMARK'] as unknown as SearchPersonnelRequest['professionCode'] }, 'XQMARK', /^professionCode\[2\] /],
+        [{ personalIdentityNumber: badNumber }, badNumber, /^personalIdentityNumber /],
+        [{ familyName: 'Qz*marker' }, 'marker', /^familyName/],
+        [{ countyCode: 'C9MARK' }, 'C9MARK', /^countyCode/],
+        [{ familyName: 'Andersson', maxResults: 1987654321 }, '1987654321', /^maxResults exceeds 1000/],
+      ];
+      for (const [request, marker, message] of cases) {
+        const res = await search(request, c);
+        assert.notEqual(res.result.resultCode, 'OK', JSON.stringify(request));
+        assert.match(res.result.message ?? '', message);
+        assert.ok(!(res.result.message ?? '').includes(marker), res.result.message);
+      }
+      assert.ok(lines.length > 0, 'refusals are logged');
+      for (const [, marker] of cases) assert.ok(!lines.join('').includes(marker), `a log line repeats ${marker}`);
+    });
+
+    it('a number search never matches a protected person for a caller without protectedIdentityNumber: page and count', async () => {
+      const store = new PersonnelStore(t.database);
+      for (const prot of [register.find((p) => p.protectedIdentity && !p.coordination)!, register.find((p) => !p.protectedIdentity && !p.coordination)!]) {
+        const identity = { number: prot.identityNumber, coordination: false };
+        // `after` before every key: the page is a later one, so the count query runs too (not the page's own length).
+        const from = { limit: 1, after: { familyKey: '', givenKey: '', id: 0 } };
+        const hidden = await store.search({ identity: { ...identity, excludeProtected: true } }, from);
+        const shown = await store.search({ identity: { ...identity, excludeProtected: false } }, from);
+        assert.deepEqual(shown.persons.map((p) => p.personId), [prot.personId]);
+        assert.equal(shown.totalCount, 1);
+        assert.deepEqual(hidden.persons.map((p) => p.personId), prot.protectedIdentity ? [] : [prot.personId]);
+        assert.equal(hidden.totalCount, prot.protectedIdentity ? 0 : 1, 'the count leaves them out too');
+      }
+      const prot = register.find((p) => p.protectedIdentity && !p.coordination)!;
+      const pub = await search({ personalIdentityNumber: prot.identityNumber, familyName: prot.familyName }, ctx('PUBLIC_CARE_PROVIDER', 'SE5599999991-1001'));
+      assert.deepEqual([pub.person, pub.totalCount, pub.result.resultCode], [undefined, 0, 'OK']);
+      const sup = await search({ personalIdentityNumber: prot.identityNumber, familyName: prot.familyName });
+      assert.deepEqual(sup.person?.map((p) => p.personId), [prot.personId]);
     });
 
     it('audits every search in the shared hash-chained trail, on behalf of the effective consumer', async () => {

@@ -31,7 +31,7 @@ export interface CaseHubOptions {
 }
 
 export function createCaseHub(
-  config: Pick<Config, 'keysFile' | 'certsDir' | 'notifier'>,
+  config: Pick<Config, 'keysFile' | 'certsDir' | 'notifier' | 'limits'>,
   logger: Logger,
   db: Database,
   audit: AuditTrail,
@@ -49,7 +49,7 @@ export function createCaseHub(
     store,
     dispatcher: d,
     push: createPushCaseStatusHandler({ store, audit, hashIdentifier, certificates }),
-    overview: createGetCaseOverviewHandler({ store, keys, audit, hashIdentifier }),
+    overview: createGetCaseOverviewHandler({ store, keys, audit, hashIdentifier, maxCriteria: config.limits.maxCriteria }),
     reload() {
       certificates.clear();
     },

@@ -2,6 +2,8 @@
  * The GetCaseOverview handler (spec §5.5): a subject's cases with current state and history, newest
  * first, optionally filtered by sender, status and updatedSince. Only CASE_VIEW consumers may call it
  * (else ACCESS_DENIED); every call, refusals included, is in the audit trail before the answer leaves.
+ * The status filter is a repeated criterion: capped at `maxCriteria`, each status counted once
+ * (README, "Bounded repetition"); messages name the element, never the value.
  */
 import type { AuditTrail } from '../storage/audit.js';
 import { auditFromContext } from '../storage/audit.js';
@@ -15,6 +17,7 @@ import type {
 import type { CaseStore, StoredCase } from './case-store.js';
 import type { CaseKeyRing } from './keys.js';
 import { validOrganisationNumber } from '../identity-numbers.js';
+import { checkCriteria, InvalidCriterion, type CriterionRule } from '../soap/criteria.js';
 import { CaseRefusal, parseDateTime, refusalResult, toUtc, validateSubject } from './validation.js';
 
 export interface GetCaseOverviewDeps {
@@ -22,9 +25,16 @@ export interface GetCaseOverviewDeps {
   readonly keys: CaseKeyRing;
   readonly audit: Pick<AuditTrail, 'append'>;
   readonly hashIdentifier: (id: string) => string;
+  /** Occurrences a repeated criterion (status) may have (config limits.maxCriteria). */
+  readonly maxCriteria: number;
 }
 
-const STATUSES = new Set(['RECEIVED', 'IN_PROGRESS', 'ACTION_REQUIRED', 'CLOSED']);
+type CaseStatus = NonNullable<GetCaseOverviewType['status']>[number];
+const STATUSES: ReadonlySet<string> = new Set<CaseStatus>(['RECEIVED', 'IN_PROGRESS', 'ACTION_REQUIRED', 'CLOSED']);
+const STATUS: CriterionRule<CaseStatus, CaseStatus> = {
+  element: 'status',
+  normalise: (s) => (STATUSES.has(s) ? s : new InvalidCriterion('is not one of RECEIVED, IN_PROGRESS, ACTION_REQUIRED, CLOSED')),
+};
 
 function toCaseType(s: StoredCase): CaseType {
   const { subject: _subject, ...shown } = s.content; // the caller named the subject; it is not repeated per case
@@ -39,10 +49,12 @@ export function createGetCaseOverviewHandler(deps: GetCaseOverviewDeps): GetCase
   return {
     async GetCaseOverview(request: GetCaseOverviewType, ctx): Promise<GetCaseOverviewResponseType> {
       const subjectId = request.subject?.personalIdentityNumber ?? request.subject?.coordinationNumber ?? request.subject?.organisationNumber;
+      const statuses = checkCriteria(request.status, deps.maxCriteria, STATUS);
       const criteria: Record<string, unknown> = {
         subjectHash: subjectId ? deps.hashIdentifier(subjectId.trim()) : null,
         senderOrganisationNumber: request.senderOrganisationNumber ?? null,
-        status: request.status ?? null,
+        // The distinct statuses; a refused list is not copied into the audit entry (it may be long).
+        status: 'values' in statuses ? statuses.values : null,
         updatedSince: request.updatedSince ?? null,
         consumerCategory: ctx.consumer?.category ?? null,
         viaRoutingNode: ctx.viaRoutingNode,
@@ -57,8 +69,7 @@ export function createGetCaseOverviewHandler(deps: GetCaseOverviewDeps): GetCase
         if (sender !== undefined && !validOrganisationNumber(sender)) {
           throw new CaseRefusal('VALIDATION_ERROR', 'senderOrganisationNumber is not a valid organisation number');
         }
-        const statuses = request.status ?? [];
-        if (statuses.some((s) => !STATUSES.has(s))) throw new CaseRefusal('VALIDATION_ERROR', 'unknown status in the filter');
+        if ('error' in statuses) throw new CaseRefusal('VALIDATION_ERROR', statuses.error);
         let since: string | undefined;
         if (request.updatedSince !== undefined) {
           const t = parseDateTime(request.updatedSince);
@@ -68,7 +79,7 @@ export function createGetCaseOverviewHandler(deps: GetCaseOverviewDeps): GetCase
         cases = await deps.store.overview({
           subjectHash: deps.keys.subjectHash(subject.id),
           ...(sender ? { senderOrganisation: sender } : {}),
-          statuses,
+          statuses: statuses.values,
           ...(since ? { updatedSince: since } : {}),
         });
       } catch (err) {

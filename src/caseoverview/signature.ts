@@ -31,7 +31,10 @@ const ALG = {
 /** Attribute local names xml-crypto resolves `#id` references against (its default idAttributes, any namespace). */
 const ID_ATTRIBUTE_NAMES = new Set(['Id', 'ID', 'id']);
 
-/** A profile violation; its message is the `reason` (never case content: no personal data in reasons). */
+/**
+ * A profile violation; its message is the `reason`. Reasons are our own fixed texts: they name elements
+ * and rules, never a value or a parser message quoting the request (README, "No echo").
+ */
 class Refusal extends Error {}
 
 function refuse(reason: string): never {
@@ -50,7 +53,7 @@ export function verifyCaseStatusSignature(received: string, certificatePem: stri
   try {
     doc = parse(requestXml);
   } catch (e) {
-    return { status: 'invalid', reason: `request could not be parsed for signature checking: ${message(e)}` };
+    return { status: 'invalid', reason: `request could not be parsed for signature checking${e instanceof Refusal ? `: ${e.message}` : ''}` };
   }
   const signatures = descendants(doc, NS.dsig, 'Signature');
   if (signatures.length === 0) return { status: 'absent' };
@@ -61,7 +64,7 @@ export function verifyCaseStatusSignature(received: string, certificatePem: stri
     return { status: 'valid', signatureXml: new XMLSerializer().serializeToString(signature) };
   } catch (e) {
     // xml-crypto throws on a signature mismatch and on malformed SignedInfo; both are the sender's defect.
-    return { status: 'invalid', reason: e instanceof Refusal ? e.message : `signature verification failed: ${message(e)}` };
+    return { status: 'invalid', reason: e instanceof Refusal ? e.message : 'signature verification failed' };
   }
 }
 
@@ -82,7 +85,7 @@ function parse(xml: string): Document {
     },
   }).parseFromString(xml, 'text/xml');
   // xmldom never fetches or expands declared entities, but a DTD has no place in SOAP (and the transport refuses it).
-  if (doc.doctype) throw new Error('DOCTYPE is not allowed');
+  if (doc.doctype) refuse('DOCTYPE is not allowed');
   return doc;
 }
 
@@ -201,7 +204,7 @@ function expectChildren(el: Element, what: string, required: string[], optional:
       if (at < required.length) refuse(`${what} must contain ${required.join(', ')} in that order, once each`);
       at++;
     }
-    if (at === names.length) refuse(`unexpected ${child.localName ?? child.nodeName} in ${what}`);
+    if (at === names.length) refuse(`unexpected element in ${what}`);
     at++;
   }
   if (at < required.length) refuse(`${what} must contain ${required.join(', ')} in that order, once each`);
@@ -210,7 +213,7 @@ function expectChildren(el: Element, what: string, required: string[], optional:
 
 function expectAlgorithm(el: Element, algorithm: string): void {
   const actual = el.getAttribute('Algorithm');
-  if (actual !== algorithm) refuse(`${el.localName} Algorithm must be ${algorithm}, got ${actual ?? 'none'}`);
+  if (actual !== algorithm) refuse(`${el.localName} Algorithm must be ${algorithm}`);
 }
 
 function expectNoChildren(el: Element): void {

@@ -13,7 +13,10 @@ export const MAX_FUTURE_MS = 5 * 60 * 1000;
 
 export type ErrorCode = 'VALIDATION_ERROR' | 'ACCESS_DENIED';
 
-/** A request refused with a logical error (normal response, result ERROR). Messages never carry personal data. */
+/**
+ * A request refused with a logical error (normal response, result ERROR). Its message names the
+ * element and the rule, never a value from the request (README, "No echo").
+ */
 export class CaseRefusal extends Error {
   constructor(
     readonly errorCode: ErrorCode,
@@ -158,8 +161,9 @@ export function validateCaseStatus(cs: CaseStatusType, now: number): CaseContent
     freeText: text(cs.freeText, 'freeText', 2000),
     additionalInformation: additional.length
       ? additional.map((a, i) => ({
-          title: text(a.title, `additionalInformation[${i}].title`, 200, true),
-          value: text(a.value, `additionalInformation[${i}].value`, 2000, true),
+          // Positions are 1-based, as in every message that names one.
+          title: text(a.title, `additionalInformation[${i + 1}].title`, 200, true),
+          value: text(a.value, `additionalInformation[${i + 1}].value`, 2000, true),
         }))
       : undefined,
   };

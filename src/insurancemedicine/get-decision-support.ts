@@ -3,10 +3,10 @@ import type { RequestContext } from '../soap/context.js';
 import type { GetDecisionSupportResponderInterface } from '../../contracts/processmanagement/decisionsupport/insurancemedicine/GetDecisionSupportInteraction.js';
 import type { FmbStore } from './fmb-store.js';
 import { queryDecisionSupports } from './lookup.js';
-import { parseChangedSince } from './request.js';
+import { parseChangedSince, type FmbHandlerLimits } from './request.js';
 import { invalidChangedSince, toGetDecisionSupportResponse } from './responses.js';
 
-export function createGetDecisionSupportHandler(store: FmbStore): GetDecisionSupportResponderInterface<Pick<RequestContext, 'logId'>> {
+export function createGetDecisionSupportHandler(store: FmbStore, limits: FmbHandlerLimits): GetDecisionSupportResponderInterface<Pick<RequestContext, 'logId'>> {
   return {
     async GetDecisionSupport(request, context) {
       const snapshot = await store.current();
@@ -17,6 +17,7 @@ export function createGetDecisionSupportHandler(store: FmbStore): GetDecisionSup
         diagnosisCodes: request.diagnosisCode ?? [],
         includeArchived: request.includeArchived === true,
         changedSince: since,
+        maxCriteria: limits.maxCriteria,
       });
       return toGetDecisionSupportResponse(result, context.logId);
     },

@@ -3,10 +3,10 @@ import type { RequestContext } from '../soap/context.js';
 import type { GetDiagnosisResponderInterface } from '../../contracts/processmanagement/decisionsupport/insurancemedicine/GetDiagnosisInteraction.js';
 import type { FmbStore } from './fmb-store.js';
 import { queryDiagnoses } from './lookup.js';
-import { parseChangedSince } from './request.js';
+import { parseChangedSince, type FmbHandlerLimits } from './request.js';
 import { invalidChangedSince, toGetDiagnosisResponse } from './responses.js';
 
-export function createGetDiagnosisHandler(store: FmbStore): GetDiagnosisResponderInterface<Pick<RequestContext, 'logId'>> {
+export function createGetDiagnosisHandler(store: FmbStore, limits: FmbHandlerLimits): GetDiagnosisResponderInterface<Pick<RequestContext, 'logId'>> {
   return {
     async GetDiagnosis(request, context) {
       const snapshot = await store.current();
@@ -16,6 +16,7 @@ export function createGetDiagnosisHandler(store: FmbStore): GetDiagnosisResponde
         diagnosisCodes: request.diagnosisCode ?? [],
         includeInactive: request.includeInactive === true,
         changedSince: since,
+        maxCriteria: limits.maxCriteria,
       });
       return toGetDiagnosisResponse(result, context.logId);
     },

@@ -3,6 +3,7 @@
  * ICD-10 hierarchy fallback, status and changedSince filters, and the result code. Pure functions;
  * the handlers only translate between these shapes and the generated contract types.
  */
+import { checkCriteria, InvalidCriterion, type CriterionRule } from '../soap/criteria.js';
 import type { DataSetVersion, FmbSnapshot } from './fmb-store.js';
 import { ICD10_SE_OIDS, icd10LookupChain, isAcceptedIcd10CodeSystem, normaliseIcd10 } from './icd10.js';
 import type { DecisionSupportRecord, DiagnosisRecord } from './model.js';
@@ -23,6 +24,8 @@ export interface RequestedCode {
 
 export interface DiagnosisQuery {
   readonly diagnosisCodes: readonly RequestedCode[];
+  /** Occurrences a repeated criterion may have (config limits.maxCriteria). */
+  readonly maxCriteria: number;
   readonly includeInactive: boolean;
   readonly changedSince?: Date | undefined;
 }
@@ -45,6 +48,8 @@ export interface DiagnosisQueryResult {
 export interface DecisionSupportQuery {
   readonly decisionSupportIds: readonly string[];
   readonly diagnosisCodes: readonly RequestedCode[];
+  /** Occurrences a repeated criterion may have (config limits.maxCriteria). */
+  readonly maxCriteria: number;
   readonly includeArchived: boolean;
   readonly changedSince?: Date | undefined;
 }
@@ -67,24 +72,33 @@ export interface DecisionSupportQueryResult {
 export const CODE_SYNTAX_HELP =
   'an ICD-10-SE code is a letter, two digits and optionally a dot followed by a digit and up to three digits or letters, e.g. F32, F32.1, F43.8A';
 
-/** Normalises and checks requested codes; returns the distinct normalised codes in request order, or a VALIDATION_ERROR. */
-export function validateRequestedCodes(codes: readonly RequestedCode[]): { codes: string[] } | { error: ResultInfo } {
-  const invalid: string[] = [];
-  const badSystems: string[] = [];
-  const out: string[] = [];
-  for (const c of codes) {
-    if (!isAcceptedIcd10CodeSystem(c.codeSystem)) badSystems.push(String(c.codeSystem));
-    const n = normaliseIcd10(c.code);
-    if (!n) invalid.push(c.code);
-    else if (!out.includes(n)) out.push(n);
-  }
-  const problems: string[] = [];
-  if (invalid.length > 0) problems.push(`Invalid ICD-10-SE code(s): ${invalid.map((c) => JSON.stringify(c)).join(', ')}; ${CODE_SYNTAX_HELP}.`);
-  if (badSystems.length > 0) {
-    problems.push(`Unsupported codeSystem ${badSystems.map((c) => JSON.stringify(c)).join(', ')}; expected ICD-10-SE (${ICD10_SE_OIDS.join(' or ')}) or none.`);
-  }
-  if (problems.length > 0) return { error: { resultCode: 'ERROR', errorCode: 'VALIDATION_ERROR', message: problems.join(' ') } };
-  return { codes: out };
+/** A requested ICD-10-SE code: normalised (f321 → F32.1), so spellings of one code are one criterion. */
+const DIAGNOSIS_CODE: CriterionRule<RequestedCode, string> = {
+  element: 'diagnosisCode',
+  normalise: (c) => {
+    const code = normaliseIcd10(String(c.code ?? ''));
+    if (code === undefined) return new InvalidCriterion(`is not a valid ICD-10-SE code: ${CODE_SYNTAX_HELP}`, 'code');
+    if (!isAcceptedIcd10CodeSystem(c.codeSystem)) {
+      return new InvalidCriterion(`is not ICD-10-SE: expected ${ICD10_SE_OIDS.join(' or ')}, or no codeSystem`, 'codeSystem');
+    }
+    return code;
+  },
+};
+
+const DECISION_SUPPORT_ID: CriterionRule<string, string> = {
+  element: 'decisionSupportId',
+  normalise: (id) => {
+    const trimmed = String(id ?? '').trim();
+    return trimmed === '' ? new InvalidCriterion('is empty') : trimmed;
+  },
+};
+
+const validationError = (message: string): ResultInfo => ({ resultCode: 'ERROR', errorCode: 'VALIDATION_ERROR', message });
+
+/** The distinct normalised codes in request order, or a VALIDATION_ERROR (too many, or the first invalid one by position). */
+export function validateRequestedCodes(codes: readonly RequestedCode[], maxCriteria: number): { codes: string[] } | { error: ResultInfo } {
+  const checked = checkCriteria(codes, maxCriteria, DIAGNOSIS_CODE);
+  return 'error' in checked ? { error: validationError(checked.error) } : { codes: checked.values };
 }
 
 function changedSinceOk(lastChanged: string, since: Date | undefined): boolean {
@@ -101,7 +115,7 @@ function infoOrOk(messages: string[]): ResultInfo {
 
 export function queryDiagnoses(snapshot: FmbSnapshot, query: DiagnosisQuery): DiagnosisQueryResult {
   const versionInfo = versionOf(snapshot);
-  const checked = validateRequestedCodes(query.diagnosisCodes);
+  const checked = validateRequestedCodes(query.diagnosisCodes, query.maxCriteria);
   if ('error' in checked) return { diagnoses: [], unknownCodes: [], result: checked.error, versionInfo };
 
   const visible = (code: string): DiagnosisRecord | undefined => {
@@ -132,7 +146,8 @@ export function queryDiagnoses(snapshot: FmbSnapshot, query: DiagnosisQuery): Di
       else if (changedSinceOk(hit.lastChanged, query.changedSince)) diagnoses.push(answer(hit, requested));
     }
   }
-  const messages = unknownCodes.length > 0 ? [`No FMB diagnosis information for ICD-10-SE code(s): ${unknownCodes.join(', ')}.`] : [];
+  // How many, not which: the codes are in unknownCode (README, "No echo").
+  const messages = unknownCodes.length > 0 ? [`${unknownCodes.length} requested diagnosisCode(s) have no FMB diagnosis information; see unknownCode.`] : [];
   return { diagnoses, unknownCodes, result: infoOrOk(messages), versionInfo };
 }
 
@@ -150,29 +165,31 @@ export function queryDecisionSupports(snapshot: FmbSnapshot, query: DecisionSupp
   if (query.decisionSupportIds.length > 0 && query.diagnosisCodes.length > 0) {
     return {
       ...empty,
-      result: { resultCode: 'ERROR', errorCode: 'VALIDATION_ERROR', message: 'Give decisionSupportId or diagnosisCode, not both.' },
+      result: validationError('Give decisionSupportId or diagnosisCode, not both.'),
     };
   }
-  const checked = validateRequestedCodes(query.diagnosisCodes);
+  const ids = checkCriteria(query.decisionSupportIds, query.maxCriteria, DECISION_SUPPORT_ID);
+  if ('error' in ids) return { ...empty, result: validationError(ids.error) };
+  const checked = validateRequestedCodes(query.diagnosisCodes, query.maxCriteria);
   if ('error' in checked) return { ...empty, result: checked.error };
 
   const isVisible = (ds: DecisionSupportRecord) =>
     query.includeArchived ? true : ds.isCurrent && ds.rowStatus === 'active';
   const status = (ds: DecisionSupportRecord): 'active' | 'archived' => (ds.isCurrent && ds.rowStatus === 'active' ? 'active' : 'archived');
 
-  const found = new Map<string, { record: DecisionSupportRecord; requestedCodes: string[] }>();
+  // A Set per entry, not a search of its list: many requested codes may land in one support.
+  const found = new Map<string, { record: DecisionSupportRecord; requested: Set<string> }>();
   const add = (ds: DecisionSupportRecord, requested?: string) => {
     const key = `${ds.id}\u0000${ds.version}`;
     let entry = found.get(key);
-    if (!entry) found.set(key, (entry = { record: ds, requestedCodes: [] }));
-    if (requested !== undefined && !entry.requestedCodes.includes(requested)) entry.requestedCodes.push(requested);
+    if (!entry) found.set(key, (entry = { record: ds, requested: new Set() }));
+    if (requested !== undefined) entry.requested.add(requested);
   };
   const unknownCodes: string[] = [];
   const unknownIds: string[] = [];
 
-  if (query.decisionSupportIds.length > 0) {
-    const ids = [...new Set(query.decisionSupportIds.map((s) => s.trim()))];
-    for (const id of ids) {
+  if (ids.values.length > 0) {
+    for (const id of ids.values) {
       const versions = (snapshot.decisionSupportsById.get(id) ?? []).filter(isVisible);
       if (versions.length === 0) unknownIds.push(id);
       versions.forEach((ds) => add(ds));
@@ -192,9 +209,9 @@ export function queryDecisionSupports(snapshot: FmbSnapshot, query: DecisionSupp
 
   const decisionSupports = [...found.values()]
     .filter((e) => changedSinceOk(e.record.lastChanged, query.changedSince))
-    .map((e) => ({ record: e.record, status: status(e.record), requestedCodes: e.requestedCodes }));
+    .map((e) => ({ record: e.record, status: status(e.record), requestedCodes: [...e.requested] }));
   const messages: string[] = [];
-  if (unknownCodes.length > 0) messages.push(`No FMB decision support for ICD-10-SE code(s): ${unknownCodes.join(', ')}.`);
-  if (unknownIds.length > 0) messages.push(`Unknown decision support id(s): ${unknownIds.join(', ')}.`);
+  if (unknownCodes.length > 0) messages.push(`${unknownCodes.length} requested diagnosisCode(s) have no FMB decision support; see unknownCode.`);
+  if (unknownIds.length > 0) messages.push(`${unknownIds.length} requested decisionSupportId(s) are unknown.`);
   return { decisionSupports, unknownCodes, unknownIds, result: infoOrOk(messages), versionInfo };
 }

@@ -1,6 +1,11 @@
 /** Request helpers shared by the FMB handlers. */
 import { parseXsDateTime } from '../soap/datetime.js';
 
+/** Limits from the configuration; `maxCriteria` caps each repeated criterion (README, "Bounded repetition"). */
+export interface FmbHandlerLimits {
+  readonly maxCriteria: number;
+}
+
 /**
  * xs:dateTime → Date. A dateTime without an offset is taken as UTC (spec §2 stores UTC).
  * undefined → undefined; not a real instant → null (the handler answers VALIDATION_ERROR).

@@ -21,7 +21,7 @@ export function queryBinding(criteria: SearchCriteria, consumerHsaId: string): B
   const canonical = JSON.stringify([
     VERSION,
     consumerHsaId,
-    criteria.identity ? [criteria.identity.number, criteria.identity.coordination] : null,
+    criteria.identity ? [criteria.identity.number, criteria.identity.coordination, criteria.identity.excludeProtected] : null,
     criteria.birthDate ?? null,
     criteria.familyName ? [criteria.familyName.kind, criteria.familyName.key] : null,
     criteria.givenName ? [criteria.givenName.kind, criteria.givenName.key] : null,

@@ -14,6 +14,9 @@
  * - The count runs only when the first page cannot tell it (it is full, or a later page is asked for).
  * - County and municipality criteria never match a person with protected identity: a match would
  *   reveal the address-derived field the response withholds.
+ * - An identity-number criterion with `excludeProtected` never matches a person with protected
+ *   identity, in the page and in the count (they share one WHERE): for a caller that may not see
+ *   such a number, a search by it looks exactly like a search by a number nobody has.
  */
 import crypto from 'node:crypto';
 import type { Database, SqlRunner } from '../storage/database.js';
@@ -25,7 +28,8 @@ import { prefixUpperBound, type NameMatch } from './name-key.js';
 import { TABLES, type Dialect } from './schema.js';
 
 export interface SearchCriteria {
-  readonly identity?: { readonly number: string; readonly coordination: boolean };
+  /** `excludeProtected`: the caller may not see protected persons' numbers, so none of them matches. */
+  readonly identity?: { readonly number: string; readonly coordination: boolean; readonly excludeProtected: boolean };
   readonly birthDate?: string;
   readonly familyName?: NameMatch;
   readonly givenName?: NameMatch;
@@ -298,6 +302,7 @@ export async function searchRowsProgram(
     name(k.gk, criteria.givenName);
     if (criteria.identity) {
       personWhere.push(`p.identity_number = ${ps.add(criteria.identity.number)}`, `p.coordination = ${ps.add(criteria.identity.coordination ? 1 : 0)}`);
+      if (criteria.identity.excludeProtected) personWhere.push('p.protected_identity = 0');
     }
     if (criteria.birthDate) personWhere.push(`p.birth_date = ${ps.add(criteria.birthDate)}`);
     if (criteria.countyCode) personWhere.push(`p.county_code = ${ps.add(criteria.countyCode)}`, 'p.protected_identity = 0');

@@ -5,15 +5,21 @@
  *
  * Order of checks
  *  1. The effective consumer's category must have an access profile, else ERROR ACCESS_DENIED.
- *  2. Criteria syntax (identity numbers via `personnummer`, dates, codes, name wildcards) and at least
- *     one criterion, else ERROR VALIDATION_ERROR.
+ *  2. Criteria syntax (identity numbers via `personnummer`, dates, codes, name wildcards), at least
+ *     one criterion and at most `maxCriteria` professionCode occurrences, else ERROR VALIDATION_ERROR.
  *  3. A criterion on a field the profile withholds (e.g. countyCode for a category that cannot see
  *     addresses) is ERROR ACCESS_DENIED: matching on it would reveal the field.
  *  4. maxResults (default 100; < 1 invalid; > 1000 clamped with INFO) and the continuation token
  *     (bound to these criteria and this consumer; anything else is VALIDATION_ERROR).
  * Every outcome, refusals included, is written to the audit trail before the answer leaves.
+ *
+ * Protected identity: when the profile may not show protected persons' identity numbers, a search by
+ * identity number never matches a protected person. The store leaves them out of the page and the
+ * count alike, so the answer is the one for a number nobody has (README, "Licensed personnel").
+ * Messages name criteria, never their values (README, "No echo").
  */
 import { validIdentityNumber } from '../identity-numbers.js';
+import { checkCriteria, InvalidCriterion, type CriterionRule } from '../soap/criteria.js';
 import type { RequestContext } from '../soap/context.js';
 import { applyProfile, profileFor, type AccessProfile, type AccessProfiles, type FieldGroup, type VisiblePerson } from './access-profiles.js';
 import { isProfessionCode, type ProfessionCode } from './codes.js';
@@ -65,6 +71,8 @@ export interface SearchPersonnelDeps {
   readonly audit: PersonnelAuditSink;
   /** One-way hash for identity numbers in audit criteria (the shared audit module's identifier hashing). */
   readonly hashIdentifier: (id: string) => string;
+  /** Occurrences a repeated criterion (professionCode) may have (config limits.maxCriteria). */
+  readonly maxCriteria: number;
 }
 
 class Refusal extends Error {
@@ -92,7 +100,7 @@ function validDate(value: string): string | undefined {
 }
 
 /** The audit copy of the criteria: identity numbers hashed, names as given (they are the query). */
-function auditCriteria(request: SearchPersonnelRequest, hash: (id: string) => string): Record<string, unknown> {
+function auditCriteria(request: SearchPersonnelRequest, hash: (id: string) => string, maxCriteria: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const pnr = present(request.personalIdentityNumber);
   const samn = present(request.coordinationNumber);
@@ -102,7 +110,10 @@ function auditCriteria(request: SearchPersonnelRequest, hash: (id: string) => st
     const v = present(request[k]);
     if (v) out[k] = v;
   }
-  if (request.professionCode?.length) out.professionCode = [...request.professionCode];
+  const professions = request.professionCode ?? [];
+  // Distinct codes; past the cap (a refused request) only how many, so the entry stays small.
+  if (professions.length > maxCriteria) out.professionCodeOccurrences = professions.length;
+  else if (professions.length > 0) out.professionCode = [...new Set(professions)];
   if (request.maxResults !== undefined) out.maxResults = request.maxResults;
   if (present(request.continuation)) out.continuation = true;
   return out;
@@ -120,18 +131,28 @@ const CRITERION_GROUP: ReadonlyArray<readonly [keyof SearchPersonnelRequest, Fie
   ['municipalityCode', 'address'],
 ];
 
-function parseCriteria(request: SearchPersonnelRequest, profile: AccessProfile): SearchCriteria {
+const PROFESSION_CODE: CriterionRule<string, ProfessionCode> = {
+  element: 'professionCode',
+  normalise: (c) => {
+    const code = String(c ?? '').trim();
+    return isProfessionCode(code) ? code : new InvalidCriterion('is not one of the licence-profession codes');
+  },
+};
+
+function parseCriteria(request: SearchPersonnelRequest, profile: AccessProfile, maxCriteria: number): SearchCriteria {
   const criteria: { -readonly [K in keyof SearchCriteria]: SearchCriteria[K] } = {};
   const pnr = present(request.personalIdentityNumber);
   const samn = present(request.coordinationNumber);
+  // A caller that may not see a protected person's number must not be able to confirm it either.
+  const excludeProtected = !profile.has('protectedIdentityNumber');
   if (pnr && samn) throw new Refusal('VALIDATION_ERROR', 'give either personalIdentityNumber or coordinationNumber, not both');
   if (pnr) {
     if (!validIdentityNumber(pnr, false)) throw new Refusal('VALIDATION_ERROR', 'personalIdentityNumber is not a valid personal identity number (YYYYMMDDNNNC)');
-    criteria.identity = { number: pnr, coordination: false };
+    criteria.identity = { number: pnr, coordination: false, excludeProtected };
   }
   if (samn) {
     if (!validIdentityNumber(samn, true)) throw new Refusal('VALIDATION_ERROR', 'coordinationNumber is not a valid coordination number (YYYYMM(DD+60)NNNC)');
-    criteria.identity = { number: samn, coordination: true };
+    criteria.identity = { number: samn, coordination: true, excludeProtected };
   }
   const birth = present(request.birthDate);
   if (birth) {
@@ -147,12 +168,9 @@ function parseCriteria(request: SearchPersonnelRequest, profile: AccessProfile):
     if ('error' in parsed) throw new Refusal('VALIDATION_ERROR', `${field}: ${parsed.error}`);
     criteria[field] = parsed;
   }
-  const professions = (request.professionCode ?? []).map((c) => String(c).trim()).filter((c) => c !== '');
-  if (professions.length > 0) {
-    const unknown = professions.filter((c) => !isProfessionCode(c));
-    if (unknown.length > 0) throw new Refusal('VALIDATION_ERROR', `unknown professionCode ${unknown.join(', ')}`);
-    criteria.professionCodes = [...new Set(professions as ProfessionCode[])].sort();
-  }
+  const professions = checkCriteria(request.professionCode, maxCriteria, PROFESSION_CODE);
+  if ('error' in professions) throw new Refusal('VALIDATION_ERROR', professions.error);
+  if (professions.values.length > 0) criteria.professionCodes = professions.values.sort();
   const code = (field: 'specialityCode' | 'prescriberCode' | 'countyCode' | 'municipalityCode', pattern: RegExp, what: string) => {
     const v = present(request[field]);
     if (!v) return;
@@ -218,7 +236,7 @@ function toPersonType(v: VisiblePerson): PersonType {
 
 /** Creates the SearchPersonnel service implementation. */
 export function createSearchPersonnelService(deps: SearchPersonnelDeps): SearchPersonnelResponderInterface<RequestContext> {
-  const { store, profiles, audit, hashIdentifier } = deps;
+  const { store, profiles, audit, hashIdentifier, maxCriteria } = deps;
 
   async function SearchPersonnel(request: SearchPersonnelRequest, context: RequestContext): Promise<SearchPersonnelResponse> {
     const at = new Date();
@@ -234,7 +252,7 @@ export function createSearchPersonnelService(deps: SearchPersonnelDeps): SearchP
       logId: context.logId,
       at,
     };
-    const criteriaForAudit = () => auditCriteria(request, hashIdentifier);
+    const criteriaForAudit = () => auditCriteria(request, hashIdentifier, maxCriteria);
 
     const refuse = async (err: Refusal): Promise<SearchPersonnelResponse> => {
       await audit({ ...base, outcome: err.errorCode, criteria: criteriaForAudit(), hitCount: 0, totalCount: 0 });
@@ -257,13 +275,13 @@ export function createSearchPersonnelService(deps: SearchPersonnelDeps): SearchP
     let after: SortKey | undefined;
     let binding: Buffer;
     try {
-      criteria = parseCriteria(request, profile);
+      criteria = parseCriteria(request, profile, maxCriteria);
       if (request.maxResults !== undefined && request.maxResults !== null) {
         const n = Number(request.maxResults);
         if (!Number.isInteger(n) || n < 1) throw new Refusal('VALIDATION_ERROR', 'maxResults must be a positive integer');
         if (n > MAX_RESULTS_LIMIT) {
           limit = MAX_RESULTS_LIMIT;
-          info = `maxResults ${n} exceeds the limit and was clamped to ${MAX_RESULTS_LIMIT}`;
+          info = `maxResults exceeds ${MAX_RESULTS_LIMIT} and was clamped to ${MAX_RESULTS_LIMIT}`;
         } else limit = n;
       }
       binding = queryBinding(criteria, context.consumerHsaId);

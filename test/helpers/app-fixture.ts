@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import type { DestinationStream } from 'pino';
 import { prepare, startApplication, type Application } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
@@ -29,7 +30,8 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/** `logDestination` receives the application's log lines (set PRODUCER_LOG_LEVEL in `env`; the default is silent). */
+export async function startTestApp(env: Record<string, string> = {}, options: { logDestination?: DestinationStream } = {}): Promise<TestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-app-'));
   const certsDir = await makePki(path.join(dir, 'certs'));
   const config = loadConfig({
@@ -40,7 +42,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     PRODUCER_LOG_LEVEL: 'silent',
     ...env,
   });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logDestination);
   const db = await prepare(config, logger);
   const app = await startApplication(config, logger, db);
   const port = app.producer.address()!.port;
