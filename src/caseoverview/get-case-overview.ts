@@ -4,7 +4,7 @@
  * (else ACCESS_DENIED); every call, refusals included, is in the audit trail before the answer leaves.
  */
 import type { AuditTrail } from '../storage/audit.js';
-import { auditFromContext } from '../storage/audit.js';
+import { auditFromContext } from '../soap/audit-context.js';
 import type { RequestContext } from '../soap/context.js';
 import type {
   CaseType,
