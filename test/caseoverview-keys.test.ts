@@ -78,6 +78,16 @@ describe('keys file shared by the case keys and the audit chain keys', () => {
     assert.equal(new CaseKeyRing(file).currentKeyId, caseId);
   });
 
+  it('does not take the lock when there is nothing to add (a read-only mounted keys file)', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rp-keys-')), 'keys.json');
+    ensureCaseKeys(file);
+    ensureAuditKeys(file);
+    fs.writeFileSync(`${file}.lock`, 'another process\n'); // held, and fresh: taking it would wait, then fail
+    assert.equal(ensureCaseKeys(file), false);
+    assert.equal(ensureAuditKeys(file), false);
+    assert.equal(fs.readFileSync(`${file}.lock`, 'utf8'), 'another process\n', 'the other process keeps its lock');
+  });
+
   it('loses no key when several processes add keys to one file at the same time', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rp-keys-')), 'keys.json');
     ensureCaseKeys(file);

@@ -89,6 +89,8 @@ export function withNewKey(content: KeysFileContent, keysMember: string, current
  * exist) and returns the new content, or undefined to leave the file as it is. Returns true if it wrote.
  */
 export function updateKeysFile(file: string, change: (content: KeysFileContent | undefined) => KeysFileContent | undefined): boolean {
+  // Nothing to change (every start of a configured instance): no lock, so a read-only mounted keys file works.
+  if (fs.existsSync(file) && change(readKeysFile(file)) === undefined) return false;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   return withLock(file, () => {
     const old = fs.existsSync(file) ? readKeysFile(file) : undefined;
