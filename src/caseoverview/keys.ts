@@ -1,5 +1,5 @@
 /**
- * The case hub's data keys (spec §5.4, "personal data at rest").
+ * The case hub's data keys (README, Case hub: "Privacy at rest").
  *
  * The keys file (config.keysFile, JSON, mode 0600) holds
  *   - `subjectHmacKey`: the HMAC-SHA256 key that turns a subject's identity number into its lookup key.

@@ -1,5 +1,5 @@
 /**
- * The audit trail (spec §4.4 in the product brief; README "Audit trail", docs/audit.md), shared by
+ * The audit trail (README "Audit trail", docs/audit.md), shared by
  * SearchPersonnel, the case hub and anything else that touches personal data: an append-only table
  * `audit_entry` whose rows form a chain keyed with an HMAC key kept outside the database (audit-keys.ts),
  * so that someone who can write to the database but does not hold the key cannot rewrite, reorder or
