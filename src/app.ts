@@ -29,7 +29,9 @@ import { PersonnelStore } from './licensetopractice/personnel-store.js';
 import { createSearchPersonnelService } from './licensetopractice/search-personnel.js';
 import { createPingForConfigurationHandler } from './monitoring/ping-for-configuration.js';
 import { Metrics } from './ops/metrics.js';
-import { AuditTrail, createIdentifierHasher, loadAuditHmacKey } from './storage/audit.js';
+import { AuditTrail, createIdentifierHasher, loadAuditHmacKey, type AuditHead } from './storage/audit.js';
+import { ensureAuditKeys } from './storage/audit-keys.js';
+import { HEAD_LOG_MESSAGE } from './storage/audit-verify.js';
 import { openDatabase, type Database } from './storage/database.js';
 import { createProducer, type Producer } from './transport/producer.js';
 import { findProjectRoot } from './project-root.js';
@@ -77,7 +79,9 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   const root = findProjectRoot(); // holds wsdl/ and schemas/ (the contract root)
   const metrics = new Metrics();
   const producer = createProducer({ config, logger, contractRoot: root });
-  const audit = new AuditTrail(db, { logger });
+  if (ensureAuditKeys(config.keysFile)) logger.info({ keysFile: config.keysFile }, 'added an audit chain key to the keys file');
+  const audit = new AuditTrail(db, { logger, keysFile: config.keysFile, head: { publish: auditHeadPublisher(logger, metrics) } });
+  await audit.anchor();
   const hashIdentifier = createIdentifierHasher(loadAuditHmacKey(config));
   const fmb = new FmbStore(db);
 
@@ -136,6 +140,19 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
       await caseHub.close();
       await audit.close();
     },
+  };
+}
+
+/**
+ * Where the audit chain head goes outside the database (docs/audit.md): a log line, which
+ * `npm run audit:verify -- --heads <log>` reads back, and a metric. Logged at info even when the configured
+ * level is higher, since the lines are the external copy of the head; `silent` turns them off.
+ */
+function auditHeadPublisher(logger: Logger, metrics: Metrics): (head: AuditHead) => void {
+  const log = logger.isLevelEnabled('info') || logger.level === 'silent' ? logger : logger.child({}, { level: 'info' });
+  return (head) => {
+    log.info({ seq: head.seq, hash: head.hash, keyId: head.keyId }, HEAD_LOG_MESSAGE);
+    metrics.recordAuditHead(head);
   };
 }
 

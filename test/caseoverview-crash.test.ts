@@ -145,7 +145,7 @@ test('kill -9 under push load loses no acknowledged push and leaves no half-writ
     );
     assert.ok(rows.length >= acknowledged.size);
     for (const r of rows) assert.deepEqual([Number(r.n), Number(r.lo), Number(r.hi)], [Number(r.revision), 1, Number(r.revision)], 'history matches the revision');
-    assert.equal((await verifyAuditChain(db)).ok, true);
+    assert.equal((await verifyAuditChain(db, { keysFile: path.join(dir, 'data', 'keys.json') })).ok, true);
   } finally {
     await db.close();
   }

@@ -217,7 +217,7 @@ describe('case hub end to end [sqlite]', () => {
       assert.ok(kinds.has(k), `audit has ${k}`);
     }
     assert.ok(rows.every((r) => !r.criteria.includes(subject)));
-    assert.equal((await verifyAuditChain(t.db)).ok, true);
+    assert.equal((await verifyAuditChain(t.db, { keysFile: t.config.keysFile })).ok, true);
   });
 
   it('zeep (a real SOAP client, WSDL by URL) pushes through the outcomes and reads the overview', async (tc) => {

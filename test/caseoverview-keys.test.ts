@@ -1,13 +1,17 @@
 /**
  * The case hub's key ring (privacy at rest, spec §5.4): AES-256-GCM sealing bound to its row, fresh
- * nonces, subject HMACs, and rotation that keeps old blobs readable.
+ * nonces, subject HMACs, and rotation that keeps old blobs readable. And the keys file it shares with the
+ * audit chain's keys (src/security/keys-file.ts): neither ring's changes lose the other's keys.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { addEncryptionKey, CaseKeyRing, ensureCaseKeys } from '../src/caseoverview/keys.js';
+import { addAuditKey, AuditKeyRing, ensureAuditKeys } from '../src/storage/audit-keys.js';
 
 function ring(): { keys: CaseKeyRing; file: string } {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rp-keys-')), 'keys.json');
@@ -45,5 +49,66 @@ describe('case key ring', () => {
     assert.notEqual(old.keyId, newId);
     assert.equal(reloaded.seal('after', 'a').keyId, newId);
     assert.equal(reloaded.open(old, 'a'), 'before');
+  });
+});
+
+describe('keys file shared by the case keys and the audit chain keys', () => {
+  const read = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, any>;
+
+  it('adds the audit key to an existing case keys file on start, losing nothing; rotations keep the other set', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rp-keys-')), 'keys.json');
+    // a keys file as written before the audit chain was keyed
+    const old = { version: 1, subjectHmacKey: Buffer.alloc(32, 1).toString('base64'), current: 'k1', encryptionKeys: { k1: { key: Buffer.alloc(32, 2).toString('base64'), created: '2026-01-01T00:00:00.000Z' } } };
+    fs.writeFileSync(file, JSON.stringify(old), { mode: 0o600 });
+    assert.equal(ensureCaseKeys(file), false, 'case keys present: kept as they are');
+    assert.equal(ensureAuditKeys(file), true);
+    assert.equal(ensureAuditKeys(file), false);
+    const withAudit = read(file);
+    assert.deepEqual({ ...withAudit, auditKeys: undefined, auditCurrent: undefined }, { ...old, auditKeys: undefined, auditCurrent: undefined });
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+
+    const caseId = addEncryptionKey(file);
+    const afterCase = read(file);
+    assert.deepEqual([afterCase.auditKeys, afterCase.auditCurrent], [withAudit.auditKeys, withAudit.auditCurrent]);
+    const auditId = addAuditKey(file);
+    const afterAudit = read(file);
+    assert.deepEqual([afterAudit.encryptionKeys, afterAudit.current, afterAudit.subjectHmacKey], [afterCase.encryptionKeys, caseId, old.subjectHmacKey]);
+    assert.equal(new AuditKeyRing(file).current().id, auditId);
+    assert.ok(new AuditKeyRing(file).key(withAudit.auditCurrent), 'the old audit key stays');
+    assert.equal(new CaseKeyRing(file).currentKeyId, caseId);
+  });
+
+  it('does not take the lock when there is nothing to add (a read-only mounted keys file)', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rp-keys-')), 'keys.json');
+    ensureCaseKeys(file);
+    ensureAuditKeys(file);
+    fs.writeFileSync(`${file}.lock`, 'another process\n'); // held, and fresh: taking it would wait, then fail
+    assert.equal(ensureCaseKeys(file), false);
+    assert.equal(ensureAuditKeys(file), false);
+    assert.equal(fs.readFileSync(`${file}.lock`, 'utf8'), 'another process\n', 'the other process keeps its lock');
+  });
+
+  it('loses no key when several processes add keys to one file at the same time', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rp-keys-')), 'keys.json');
+    ensureCaseKeys(file);
+    ensureAuditKeys(file);
+    const auditKeys = fileURLToPath(new URL('../src/storage/audit-keys.js', import.meta.url));
+    const caseKeys = fileURLToPath(new URL('../src/caseoverview/keys.js', import.meta.url));
+    const script = (module: string, fn: string) =>
+      `const m = await import(${JSON.stringify(module)}); for (let i = 0; i < 15; i++) m.${fn}(${JSON.stringify(file)});`;
+    const run = (code: string) =>
+      new Promise<void>((resolve, reject) =>
+        execFile(process.execPath, ['--input-type=module', '-e', code], (err) => (err ? reject(err) : resolve())),
+      );
+    await Promise.all([
+      run(script(auditKeys, 'addAuditKey')),
+      run(script(auditKeys, 'addAuditKey')),
+      run(script(caseKeys, 'addEncryptionKey')),
+      run(script(caseKeys, 'addEncryptionKey')),
+    ]);
+    const content = read(file);
+    assert.equal(Object.keys(content.auditKeys).length, 1 + 30);
+    assert.equal(Object.keys(content.encryptionKeys).length, 1 + 30);
+    assert.ok(!fs.existsSync(`${file}.lock`));
   });
 });

@@ -47,7 +47,7 @@ describe('case hub maintenance [sqlite]', () => {
   it('keys:rotate re-encrypts every row under a new key while reads keep working', async () => {
     const before = await keyIds();
     assert.equal(before.length, 1);
-    const audit = new AuditTrail(t.db);
+    const audit = new AuditTrail(t.db, { keysFile: t.config.keysFile });
     let reads = 0;
     let rotating = true;
     const reader = (async () => {
@@ -88,6 +88,6 @@ describe('case hub maintenance [sqlite]', () => {
     const audits: Array<{ criteria: string }> = await t.db.read((m) => m.query("SELECT criteria FROM audit_entry WHERE action = 'purge'"));
     assert.equal(audits.length, 1);
     assert.match(audits[0]!.criteria, /"caseId":"old-closed"/);
-    assert.equal((await verifyAuditChain(t.db)).ok, true);
+    assert.equal((await verifyAuditChain(t.db, { keysFile: t.config.keysFile })).ok, true);
   });
 });

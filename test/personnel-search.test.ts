@@ -1,6 +1,9 @@
 /** SearchPersonnel handler + store on both engines (SQLite always, PostgreSQL when reachable). */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { createLogger } from '../src/log.js';
@@ -17,6 +20,7 @@ import type {
 } from '../contracts/masterdata/organisationalresources/licensetopractice/SearchPersonnelInteraction.js';
 import type { RequestContext } from '../src/soap/context.js';
 import { AuditTrail, createIdentifierHasher } from '../src/storage/audit.js';
+import { ensureAuditKeys } from '../src/storage/audit-keys.js';
 import { availableEngines, openTestDb, type TestDb } from './personnel-support.js';
 
 const COUNT = 6000;
@@ -58,7 +62,9 @@ for (const engine of engines) {
       assert.deepEqual(await loadDemoPersonnel(t.database, COUNT), { loaded: true, count: COUNT });
       assert.deepEqual(await loadDemoPersonnel(t.database, COUNT), { loaded: false, count: COUNT }, 'idempotent');
       events = [];
-      trail = new AuditTrail(t.database);
+      const keysFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rp-audit-keys-')), 'keys.json');
+      ensureAuditKeys(keysFile);
+      trail = new AuditTrail(t.database, { keysFile });
       const sink = personnelAuditSink(trail);
       const service = createSearchPersonnelService({
         store: new PersonnelStore(t.database),

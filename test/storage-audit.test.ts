@@ -1,10 +1,24 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuditTrail, auditFromContext, createIdentifierHasher, loadAuditHmacKey, verifyAuditChain, type AuditEntryInput } from '../src/storage/audit.js';
-import { forEachEngine } from './helpers/engines.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { auditFromContext } from '../src/soap/audit-context.js';
+import { AuditTrail, createIdentifierHasher, loadAuditHmacKey, verifyAuditChain, type AuditEntryInput } from '../src/storage/audit.js';
+import { ensureAuditKeys } from '../src/storage/audit-keys.js';
+import type { Database } from '../src/storage/database.js';
+import { forEachEngine } from './helpers/engines.js';
+
+/** A fresh keys file with an audit chain key. */
+function newKeysFile(): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rp-audit-keys-')), 'keys.json');
+  ensureAuditKeys(file);
+  return file;
+}
+
+const keysFile = newKeysFile();
+const trailOn = (db: Database) => new AuditTrail(db, { keysFile });
+const verify = (db: Database, options: { pageSize?: number } = {}) => verifyAuditChain(db, { keysFile, ...options });
 
 function entry(i: number, extra: Partial<AuditEntryInput> = {}): AuditEntryInput {
   return {
@@ -44,10 +58,10 @@ describe('identifier hashing', () => {
 forEachEngine('audit trail', (engine) => {
   it('batches concurrent appends into an unbroken chain', async () => {
     const { db } = await engine.open();
-    const trail = new AuditTrail(db);
+    const trail = trailOn(db);
     const receipts = await Promise.all(Array.from({ length: 300 }, (_, i) => trail.append(entry(i))));
     assert.deepEqual(receipts.map((r) => r.seq).sort((a, b) => a - b), Array.from({ length: 300 }, (_, i) => i + 1));
-    const v = await verifyAuditChain(db, { pageSize: 64 });
+    const v = await verify(db, { pageSize: 64 });
     assert.ok(v.ok, JSON.stringify(v));
     assert.equal(v.entries, 300);
     await trail.close();
@@ -56,7 +70,7 @@ forEachEngine('audit trail', (engine) => {
 
   it('appendInTransaction commits and rolls back with the caller', async () => {
     const { db } = await engine.open();
-    const trail = new AuditTrail(db);
+    const trail = trailOn(db);
     await trail.append(entry(1));
     await assert.rejects(
       db.transaction(async (m) => {
@@ -72,35 +86,35 @@ forEachEngine('audit trail', (engine) => {
       { action: 'read', criteria: { subject: 'hmac:…' }, recordCount: 2 },
     );
     await trail.append(ctxEntry);
-    const v = await verifyAuditChain(db);
+    const v = await verify(db);
     assert.ok(v.ok && v.entries === 4, JSON.stringify(v));
   });
 
   it('two instances appending concurrently never fork the chain', { skip: engine.engine === 'sqlite' && 'multi-instance is PostgreSQL-only (spec §7)' }, async () => {
     const t = await engine.open();
     const other = await t.openAnother();
-    const a = new AuditTrail(t.db);
-    const b = new AuditTrail(other);
+    const a = trailOn(t.db);
+    const b = trailOn(other);
     await Promise.all([
       ...Array.from({ length: 100 }, (_, i) => a.append(entry(i))),
       ...Array.from({ length: 100 }, (_, i) => b.append(entry(1000 + i))),
     ]);
-    const v = await verifyAuditChain(t.db);
+    const v = await verify(t.db);
     assert.ok(v.ok && v.entries === 200, JSON.stringify(v));
   });
 
   it('detects an edited, a deleted, a reordered and a truncated entry at the right seq', async () => {
     const { db } = await engine.open();
-    const trail = new AuditTrail(db);
+    const trail = trailOn(db);
     for (let i = 0; i < 10; i++) await trail.append(entry(i));
-    assert.ok((await verifyAuditChain(db)).ok);
+    assert.ok((await verify(db)).ok);
     const q = (sql: string) => db.transaction((m) => m.query(sql));
 
     await q(`UPDATE audit_entry SET record_count = 999 WHERE seq = 4`);
-    let v = await verifyAuditChain(db);
+    let v = await verify(db);
     assert.deepEqual(v.ok ? null : [v.brokenAt, v.reason], [4, 'hash-mismatch']);
     await q(`UPDATE audit_entry SET record_count = 3 WHERE seq = 4`); // restore (entry(3).recordCount = 3)
-    assert.ok((await verifyAuditChain(db)).ok);
+    assert.ok((await verify(db)).ok);
 
     // reorder: swap the content of 6 and 7 (keeping seq)
     const rows: Array<{ actor: string; criteria: string }> = await db.read((m) => m.query('SELECT actor, criteria FROM audit_entry WHERE seq IN (6, 7) ORDER BY seq'));
@@ -108,7 +122,7 @@ forEachEngine('audit trail', (engine) => {
       await m.query(`UPDATE audit_entry SET criteria = '${rows[1]!.criteria}' WHERE seq = 6`);
       await m.query(`UPDATE audit_entry SET criteria = '${rows[0]!.criteria}' WHERE seq = 7`);
     });
-    v = await verifyAuditChain(db);
+    v = await verify(db);
     assert.deepEqual(v.ok ? null : [v.brokenAt, v.reason], [6, 'hash-mismatch']);
     await db.transaction(async (m) => {
       await m.query(`UPDATE audit_entry SET criteria = '${rows[0]!.criteria}' WHERE seq = 6`);
@@ -116,16 +130,16 @@ forEachEngine('audit trail', (engine) => {
     });
 
     await q(`DELETE FROM audit_entry WHERE seq = 5`);
-    v = await verifyAuditChain(db);
+    v = await verify(db);
     assert.deepEqual(v.ok ? null : [v.brokenAt, v.reason], [5, 'missing-entry']);
   });
 
   it('detects a deleted tail through the chain head', async () => {
     const { db } = await engine.open();
-    const trail = new AuditTrail(db);
+    const trail = trailOn(db);
     for (let i = 0; i < 5; i++) await trail.append(entry(i));
     await db.transaction((m) => m.query('DELETE FROM audit_entry WHERE seq = 5'));
-    const v = await verifyAuditChain(db);
+    const v = await verify(db);
     assert.deepEqual(v.ok ? null : [v.brokenAt, v.reason], [5, 'missing-entry']);
   });
 });

@@ -409,7 +409,7 @@ async function applyPushes(m: SqlRunner, engine: Engine, keys: CaseKeyRing, inpu
     results[index] = result;
     auditEntries.push(pushAuditEntry(input, result));
   }
-  await writeAuditEntries(m, engine, auditEntries);
+  await writeAuditEntries(m, engine, auditEntries, keys.file);
   return results;
 }
 

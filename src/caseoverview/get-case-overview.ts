@@ -6,7 +6,7 @@
  * (README, "Bounded repetition"); messages name the element, never the value.
  */
 import type { AuditTrail } from '../storage/audit.js';
-import { auditFromContext } from '../storage/audit.js';
+import { auditFromContext } from '../soap/audit-context.js';
 import type { RequestContext } from '../soap/context.js';
 import type {
   CaseType,

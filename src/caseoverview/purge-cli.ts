@@ -16,7 +16,7 @@ runCli('purge', async () => {
     return 0;
   }
   return withDatabase(async (db) => {
-    const audit = new AuditTrail(db);
+    const audit = new AuditTrail(db, { keysFile: config.keysFile });
     try {
       const n = await purgeClosedCases(db, config.keysFile, audit, days);
       process.stdout.write(`purged ${n} closed cases older than ${days} days\n`);

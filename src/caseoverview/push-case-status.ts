@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AuditTrail } from '../storage/audit.js';
-import { auditFromContext } from '../storage/audit.js';
+import { auditFromContext } from '../soap/audit-context.js';
 import type { RequestContext } from '../soap/context.js';
 import type {
   PushCaseStatusResponderInterface,

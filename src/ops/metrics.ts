@@ -32,6 +32,18 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  /**
+   * The audit chain head this process last published (one series; see docs/audit.md). Labelled with the
+   * hash so that a scraper's history keeps copies of the head outside the database. `max` in cluster
+   * aggregation: workers that see the same head give one series with value 1.
+   */
+  private readonly auditHead = new client.Gauge({
+    name: 'audit_chain_head_info',
+    help: 'The audit chain head last published by this process (seq, hash, key id); value always 1',
+    labelNames: ['seq', 'hash', 'key_id'] as const,
+    aggregator: 'max',
+    registers: [this.registry],
+  });
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry });
@@ -46,5 +58,10 @@ export class Metrics {
 
   recordTlsRefusal(reason: string): void {
     this.tlsRefusals.inc({ reason });
+  }
+
+  recordAuditHead(head: { readonly seq: number; readonly hash: string; readonly keyId: string | null }): void {
+    this.auditHead.reset();
+    this.auditHead.set({ seq: String(head.seq), hash: head.hash, key_id: head.keyId ?? '' }, 1);
   }
 }

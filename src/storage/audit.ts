@@ -1,14 +1,20 @@
 /**
- * The audit trail (spec §4.4), shared by SearchPersonnel, the case hub and anything else that touches
- * personal data: an append-only table `audit_entry` whose rows form a SHA-256 hash chain.
- *
- *   hash(n) = SHA-256( canonical JSON of { entry n's stored fields, prevHash: hash(n-1) } )
+ * The audit trail (README "Audit trail", docs/audit.md), shared by
+ * SearchPersonnel, the case hub and anything else that touches personal data: an append-only table
+ * `audit_entry` whose rows form a chain keyed with an HMAC key kept outside the database (audit-keys.ts),
+ * so that someone who can write to the database but does not hold the key cannot rewrite, reorder or
+ * remove an entry undetected. The link rule and its check are audit-chain.ts; verification is
+ * audit-verify.ts; publishing the head outside the database is audit-head.ts.
  *
  * `seq` is assigned by us (head.seq + 1) under the chain lock, never by a sequence, so it has no gaps:
- * a missing seq is a deleted entry. The chain head (last seq and hash) lives in `audit_chain_head`
+ * a missing seq is a deleted entry. The chain head (last seq, hash and key id) lives in `audit_chain_head`
  * (one row, id = 1); every append locks that row first, so the chain never forks, also with several
  * producer instances on one PostgreSQL (`SELECT … FOR UPDATE` on the head row; on SQLite the
  * write transaction is BEGIN IMMEDIATE, i.e. already exclusive).
+ *
+ * The upgrade from the unkeyed chain: the first write under the lock that finds an unkeyed head checks the
+ * unkeyed chain once and writes an anchor entry (keyed, so its HMAC covers the last unkeyed hash) before
+ * anything else; nothing is rehashed. `AuditTrail.anchor()` does it at start.
  *
  * Throughput: `AuditTrail.append()` queues the entry and a background flush writes everything queued
  * in ONE transaction (group commit); each caller's promise resolves after that commit. On SQLite the
@@ -23,18 +29,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
-import { EntitySchema } from 'typeorm';
 import type { Logger } from 'pino';
-import type { RequestContext } from '../soap/context.js';
-import type { Database, Engine, SqlRunner } from './database.js';
+import type { Engine, SqlRunner, Database } from './database.js';
 import { createPrivateFile } from '../private-files.js';
 import { sqlFor } from './sql.js';
-import { canonicalJson, sha256Hex } from './canonical.js';
-import { guard } from './errors.js';
+import { canonicalJson } from './canonical.js';
+import { ENTRY_COLUMNS, entryParams, keyedEntryHash, walkChain, type AuditEntry, type RawAuditRow } from './audit-chain.js';
+import { auditKeyRing } from './audit-keys.js';
+import { AuditHeadWatcher, type AuditHeadOptions } from './audit-head.js';
 import { GroupCommitQueue, type Pending } from './group-commit.js';
 import { dbProgram } from './sqlite-thread.js';
 
-export const GENESIS_HASH = '0'.repeat(64);
+export { AUDIT_ENTITIES, GENESIS_HASH, type AuditEntry } from './audit-chain.js';
+export { verifyAuditChain, type AuditVerifyResult } from './audit-verify.js';
+export type { AuditHead, AuditHeadOptions } from './audit-head.js';
 
 /** What a caller records. */
 export interface AuditEntryInput {
@@ -59,113 +67,27 @@ export interface AuditEntryInput {
   readonly time?: Date;
 }
 
-/** A stored entry, as read back. */
-export interface AuditEntry {
-  readonly seq: number;
-  readonly time: string;
-  readonly actor: string;
-  readonly peer: string;
-  readonly contract: string;
-  readonly action: string;
-  readonly logicalAddress: string | null;
-  readonly outcome: string | null;
-  /** Canonical JSON text, exactly as hashed. */
-  readonly criteria: string;
-  readonly recordCount: number;
-  readonly correlationId: string | null;
-  readonly logId: string | null;
-  readonly prevHash: string;
-  readonly hash: string;
-}
-
 export interface AuditReceipt {
   readonly seq: number;
   readonly hash: string;
+  readonly keyId: string;
   readonly time: string;
 }
 
-/** Fills actor, peer, logical address, correlation id and logId from the handler's RequestContext. */
-export function auditFromContext(
-  context: Pick<RequestContext, 'consumerHsaId' | 'peerHsaId' | 'contractName' | 'logicalAddress' | 'correlationId' | 'logId'>,
-  fields: Pick<AuditEntryInput, 'action' | 'criteria' | 'recordCount'> & Partial<AuditEntryInput>,
-): AuditEntryInput {
-  return {
-    actor: context.consumerHsaId,
-    peer: context.peerHsaId,
-    contract: context.contractName,
-    logicalAddress: context.logicalAddress,
-    correlationId: context.correlationId,
-    logId: context.logId,
-    ...fields,
-  };
+/** What the upgrade found when it anchored the keyed chain on an unkeyed one. */
+export interface AnchorReport {
+  /** Unkeyed entries before the anchor. */
+  readonly unkeyedEntries: number;
+  readonly intact: boolean;
+  readonly brokenAt?: number;
+  readonly reason?: string;
 }
+
+/** Who the anchor entry names: the producer itself, there is no caller. */
+export const ANCHOR_ACTOR = 'riv-producer';
 
 // ---------------------------------------------------------------------------------------------
-// Schema (the migration AuditTrail1767225600000 creates exactly this; column types are explicit)
-
-export const AuditEntrySchema = new EntitySchema<AuditEntry>({
-  name: 'AuditEntry',
-  tableName: 'audit_entry',
-  columns: {
-    seq: { type: 'bigint', primary: true, transformer: { to: (v: number) => v, from: (v: unknown) => Number(v) } },
-    time: { type: 'varchar', length: 30 },
-    actor: { type: 'varchar', length: 64 },
-    peer: { type: 'varchar', length: 64 },
-    contract: { type: 'varchar', length: 64 },
-    action: { type: 'varchar', length: 32 },
-    logicalAddress: { name: 'logical_address', type: 'varchar', length: 128, nullable: true },
-    outcome: { type: 'varchar', length: 32, nullable: true },
-    criteria: { type: 'text' },
-    recordCount: { name: 'record_count', type: 'integer' },
-    correlationId: { name: 'correlation_id', type: 'varchar', length: 128, nullable: true },
-    logId: { name: 'log_id', type: 'varchar', length: 64, nullable: true },
-    prevHash: { name: 'prev_hash', type: 'varchar', length: 64 },
-    hash: { type: 'varchar', length: 64 },
-  },
-});
-
-export interface AuditChainHead {
-  id: number;
-  seq: number;
-  hash: string;
-}
-
-export const AuditChainHeadSchema = new EntitySchema<AuditChainHead>({
-  name: 'AuditChainHead',
-  tableName: 'audit_chain_head',
-  columns: {
-    id: { type: 'integer', primary: true },
-    seq: { type: 'bigint', transformer: { to: (v: number) => v, from: (v: unknown) => Number(v) } },
-    hash: { type: 'varchar', length: 64 },
-  },
-});
-
-export const AUDIT_ENTITIES = [AuditEntrySchema, AuditChainHeadSchema];
-
-// ---------------------------------------------------------------------------------------------
-// Hashing
-
-/** The canonical serialisation that is hashed; changing it invalidates every stored chain. */
-export function auditEntryHash(entry: Omit<AuditEntry, 'hash'>): string {
-  return sha256Hex(
-    canonicalJson({
-      v: 1,
-      seq: entry.seq,
-      time: entry.time,
-      actor: entry.actor,
-      peer: entry.peer,
-      contract: entry.contract,
-      action: entry.action,
-      logicalAddress: entry.logicalAddress,
-      outcome: entry.outcome,
-      criteria: entry.criteria,
-      recordCount: entry.recordCount,
-      correlationId: entry.correlationId,
-      logId: entry.logId,
-      prevHash: entry.prevHash,
-    }),
-  );
-}
+// Identity numbers in criteria
 
 /** Keyed hash of an identifier (personnummer, samordningsnummer, organisationsnummer) for audit criteria and lookups. */
 export function hashIdentifier(value: string, key: Buffer): string {
@@ -202,9 +124,8 @@ function parseKey(text: string, source: string): Buffer {
 // ---------------------------------------------------------------------------------------------
 // Appending
 
-const INSERT_COLUMNS =
-  'seq, time, actor, peer, contract, action, logical_address, outcome, criteria, record_count, correlation_id, log_id, prev_hash, hash';
 const ROWS_PER_INSERT = 200;
+const CHECK_PAGE = 2000;
 
 function validate(input: AuditEntryInput): void {
   for (const k of ['actor', 'peer', 'contract', 'action'] as const) {
@@ -213,35 +134,82 @@ function validate(input: AuditEntryInput): void {
   if (!Number.isInteger(input.recordCount) || input.recordCount < 0) throw new TypeError('audit entry: recordCount must be an integer ≥ 0');
 }
 
-async function lockHead(manager: SqlRunner, engine: Engine): Promise<{ seq: number; hash: string }> {
-  const rows: Array<{ seq: unknown; hash: string }> = await manager.query(
+interface LockedHead {
+  readonly seq: number;
+  readonly hash: string;
+  readonly keyId: string | null;
+}
+
+async function lockHead(manager: SqlRunner, engine: Engine): Promise<LockedHead> {
+  const rows: Array<{ seq: unknown; hash: string; key_id: string | null }> = await manager.query(
     engine === 'postgres'
-      ? 'SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE'
-      : 'SELECT seq, hash FROM audit_chain_head WHERE id = 1',
+      ? 'SELECT seq, hash, key_id FROM audit_chain_head WHERE id = 1 FOR UPDATE'
+      : 'SELECT seq, hash, key_id FROM audit_chain_head WHERE id = 1',
   );
   const head = rows[0];
   if (!head) throw new Error('audit_chain_head has no row: the AuditTrail migration has not run');
-  return { seq: Number(head.seq), hash: head.hash };
+  return { seq: Number(head.seq), hash: head.hash, keyId: head.key_id };
+}
+
+/**
+ * The one check of the unkeyed chain at the upgrade, under the chain lock. Its result goes into the
+ * anchor entry; a broken unkeyed chain stays reported by every later audit:verify, since that checks
+ * the unkeyed entries too.
+ */
+async function checkUnkeyedChain(manager: SqlRunner, engine: Engine, keysFile: string, head: LockedHead): Promise<AnchorReport> {
+  const page = sqlFor(engine)(`SELECT ${ENTRY_COLUMNS} FROM audit_entry WHERE seq > ? ORDER BY seq LIMIT ?`);
+  const ring = auditKeyRing(keysFile);
+  const walk = await walkChain({
+    page: (after, limit) => manager.query(page, [after, limit]) as Promise<RawAuditRow[]>,
+    pageSize: CHECK_PAGE,
+    keyFor: (id) => ring.key(id),
+  });
+  const base = { unkeyedEntries: head.seq };
+  if (walk.broken) return { ...base, intact: false, brokenAt: walk.broken.brokenAt, reason: walk.broken.reason };
+  if (walk.keyed) return { ...base, intact: false, brokenAt: head.seq, reason: 'the head row is unkeyed but the chain holds keyed entries' };
+  if (walk.lastSeq !== head.seq || walk.lastHash !== head.hash) {
+    return { ...base, intact: false, brokenAt: Math.min(walk.lastSeq, head.seq) + 1, reason: 'head-mismatch' };
+  }
+  return { ...base, intact: true };
+}
+
+function anchorEntry(head: LockedHead, report: AnchorReport): AuditEntryInput {
+  return {
+    actor: ANCHOR_ACTOR,
+    peer: ANCHOR_ACTOR,
+    contract: 'AuditTrail',
+    action: 'anchor',
+    outcome: report.intact ? 'OK' : 'BROKEN',
+    criteria: { unkeyedHeadSeq: head.seq, unkeyedHeadHash: head.hash, ...report },
+    recordCount: 0,
+  };
+}
+
+interface WriteResult {
+  readonly receipts: AuditReceipt[];
+  readonly anchor?: AnchorReport;
 }
 
 /**
  * Writes entries at the chain head inside an open write transaction (a db.transaction(), or a write
- * program on SQLite's database thread). Callers validate first (AuditTrail does).
+ * program on SQLite's database thread), keyed with the current audit key of `keysFile`. Callers validate
+ * first (AuditTrail does).
  */
-export async function writeAuditEntries(manager: SqlRunner, engine: Engine, inputs: readonly AuditEntryInput[]): Promise<AuditReceipt[]> {
+export async function writeAuditEntries(manager: SqlRunner, engine: Engine, inputs: readonly AuditEntryInput[], keysFile: string): Promise<AuditReceipt[]> {
   inputs.forEach(validate);
-  return writeEntries(manager, engine, inputs);
+  return (await writeEntries(manager, engine, keysFile, inputs, false)).receipts;
 }
 
-async function writeEntries(manager: SqlRunner, engine: Engine, inputs: readonly AuditEntryInput[]): Promise<AuditReceipt[]> {
-  if (inputs.length === 0) return [];
+async function writeEntries(manager: SqlRunner, engine: Engine, keysFile: string, inputs: readonly AuditEntryInput[], anchorOnly: boolean): Promise<WriteResult> {
+  if (inputs.length === 0 && !anchorOnly) return { receipts: [] };
+  const { id: keyId, key } = auditKeyRing(keysFile).current();
   const head = await lockHead(manager, engine);
   let seq = head.seq;
   let prev = head.hash;
   const rows: AuditEntry[] = [];
-  for (const input of inputs) {
+  const add = (input: AuditEntryInput) => {
     seq += 1;
-    const base: Omit<AuditEntry, 'hash'> = {
+    const base = {
       seq,
       time: (input.time ?? new Date()).toISOString(),
       actor: input.actor,
@@ -254,31 +222,54 @@ async function writeEntries(manager: SqlRunner, engine: Engine, inputs: readonly
       recordCount: input.recordCount,
       correlationId: input.correlationId ?? null,
       logId: input.logId ?? null,
+      keyId,
       prevHash: prev,
     };
-    const hash = auditEntryHash(base);
-    rows.push({ ...base, hash });
-    prev = hash;
+    prev = keyedEntryHash(base, key);
+    rows.push({ ...base, hash: prev });
+  };
+  // An unkeyed head means the chain was written before the upgrade: anchor it first (a fresh chain, seq 0, needs no anchor).
+  let anchor: AnchorReport | undefined;
+  if (head.seq > 0 && head.keyId === null) {
+    anchor = await checkUnkeyedChain(manager, engine, keysFile, head);
+    add(anchorEntry(head, anchor));
   }
+  inputs.forEach(add);
+  if (rows.length === 0) return { receipts: [] };
   const sql = sqlFor(engine);
+  const width = ENTRY_COLUMNS.split(',').length;
+  const tuple = `(${Array(width).fill('?').join(', ')})`;
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-    const params = chunk.flatMap((r) => [r.seq, r.time, r.actor, r.peer, r.contract, r.action, r.logicalAddress, r.outcome, r.criteria, r.recordCount, r.correlationId, r.logId, r.prevHash, r.hash]);
-    const tuple = `(${Array(params.length / chunk.length).fill('?').join(', ')})`;
-    await manager.query(sql(`INSERT INTO audit_entry (${INSERT_COLUMNS}) VALUES ${Array(chunk.length).fill(tuple).join(', ')}`), params);
+    await manager.query(sql(`INSERT INTO audit_entry (${ENTRY_COLUMNS}) VALUES ${Array(chunk.length).fill(tuple).join(', ')}`), chunk.flatMap(entryParams));
   }
-  await manager.query(sql('UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1'), [seq, prev]);
-  return rows.map((r) => ({ seq: r.seq, hash: r.hash, time: r.time }));
+  await manager.query(sql('UPDATE audit_chain_head SET seq = ?, hash = ?, key_id = ? WHERE id = 1'), [seq, prev, keyId]);
+  const written = anchor ? rows.slice(1) : rows;
+  return { receipts: written.map((r) => ({ seq: r.seq, hash: r.hash, keyId, time: r.time })), ...(anchor ? { anchor } : {}) };
+}
+
+interface AuditWriteJob {
+  readonly engine: Engine;
+  readonly keysFile: string;
+  readonly inputs: readonly AuditEntryInput[];
 }
 
 /** The write program (sqlite-thread.ts) of one flush of queued entries. */
-export function appendAuditEntriesProgram(sql: SqlRunner, job: { readonly engine: Engine; readonly inputs: readonly AuditEntryInput[] }): Promise<AuditReceipt[]> {
-  return writeEntries(sql, job.engine, job.inputs);
+export async function appendAuditEntriesProgram(sql: SqlRunner, job: AuditWriteJob): Promise<AuditReceipt[]> {
+  return (await writeEntries(sql, job.engine, job.keysFile, job.inputs, false)).receipts;
+}
+
+/** The write program that anchors an unkeyed chain if it has not been anchored yet. */
+export async function anchorAuditChainProgram(sql: SqlRunner, job: Omit<AuditWriteJob, 'inputs'>): Promise<AnchorReport | null> {
+  return (await writeEntries(sql, job.engine, job.keysFile, [], true)).anchor ?? null;
 }
 
 const APPEND_AUDIT_ENTRIES = dbProgram(import.meta.url, appendAuditEntriesProgram);
+const ANCHOR_AUDIT_CHAIN = dbProgram(import.meta.url, anchorAuditChainProgram);
 
 export interface AuditTrailOptions {
+  /** The keys file holding the audit chain keys (config.keysFile); see audit-keys.ts. */
+  readonly keysFile: string;
   /** Most entries written per transaction (default 500). */
   readonly maxBatch?: number;
   /**
@@ -287,16 +278,20 @@ export interface AuditTrailOptions {
    */
   readonly maxDelayMs?: number;
   readonly logger?: Logger;
+  /** Publishes the chain head outside the database (audit-head.ts); given by the composition root. */
+  readonly head?: AuditHeadOptions;
 }
 
 export class AuditTrail {
   private readonly queue: GroupCommitQueue<AuditEntryInput, AuditReceipt>;
+  private readonly heads: AuditHeadWatcher | undefined;
   private closed = false;
 
   constructor(
     private readonly db: Database,
-    private readonly options: AuditTrailOptions = {},
+    private readonly options: AuditTrailOptions,
   ) {
+    auditKeyRing(options.keysFile).current(); // fail at start, not at the first request, without audit keys
     this.queue = new GroupCommitQueue({
       maxBatch: options.maxBatch ?? 500,
       maxDelayMs: options.maxDelayMs ?? 0,
@@ -304,6 +299,19 @@ export class AuditTrail {
       maxInFlight: db.engine === 'sqlite' ? 4 : 1,
       flush: (batch) => this.write(batch),
     });
+    this.heads = options.head ? new AuditHeadWatcher(db, options.head, options.logger) : undefined;
+  }
+
+  /**
+   * Anchors the keyed chain on an unkeyed chain from before the upgrade, if that has not happened yet
+   * (any first write would do it too; the composition root calls this at start). Returns what the one
+   * check of the unkeyed chain found, or null when there was nothing to anchor.
+   */
+  async anchor(): Promise<AnchorReport | null> {
+    const report = await this.db.write(ANCHOR_AUDIT_CHAIN, { engine: this.db.engine, keysFile: this.options.keysFile });
+    if (report && report.intact) this.options.logger?.info(report, 'audit: keyed chain anchored on the unkeyed chain');
+    if (report && !report.intact) this.options.logger?.error(report, 'audit: keyed chain anchored on an unkeyed chain that does not verify; npm run audit:verify reports where');
+    return report;
   }
 
   /** Queues one entry; resolves after the transaction that writes it has committed. Rejects (DatabaseUnavailableError on outage) if that fails. */
@@ -325,7 +333,7 @@ export class AuditTrail {
    */
   async appendInTransaction(manager: SqlRunner, entries: AuditEntryInput | readonly AuditEntryInput[]): Promise<AuditReceipt[]> {
     const list = Array.isArray(entries) ? (entries as readonly AuditEntryInput[]) : [entries as AuditEntryInput];
-    return writeAuditEntries(manager, this.db.engine, list);
+    return writeAuditEntries(manager, this.db.engine, list, this.options.keysFile);
   }
 
   /** Resolves when everything queued so far is committed (or failed). */
@@ -333,112 +341,20 @@ export class AuditTrail {
     return this.queue.drain();
   }
 
-  /** Stops accepting entries and writes what is queued. */
+  /** Stops accepting entries, writes what is queued and publishes the head a last time. */
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
+    await this.heads?.close();
   }
 
   private async write(batch: ReadonlyArray<Pending<AuditEntryInput, AuditReceipt>>): Promise<void> {
     try {
-      const receipts = await this.db.write(APPEND_AUDIT_ENTRIES, { engine: this.db.engine, inputs: batch.map((p) => p.input) });
+      const receipts = await this.db.write(APPEND_AUDIT_ENTRIES, { engine: this.db.engine, keysFile: this.options.keysFile, inputs: batch.map((p) => p.input) });
       batch.forEach((p, i) => p.resolve(receipts[i]!));
     } catch (err) {
       this.options.logger?.error({ err, entries: batch.length }, 'audit: batch append failed');
       batch.forEach((p) => p.reject(err));
     }
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Verification
-
-export type AuditVerifyResult =
-  | { readonly ok: true; readonly entries: number; readonly headSeq: number; readonly headHash: string }
-  | {
-      readonly ok: false;
-      /** The first seq whose entry is missing, altered or out of place. */
-      readonly brokenAt: number;
-      readonly reason: 'missing-entry' | 'hash-mismatch' | 'prev-hash-mismatch' | 'head-mismatch';
-      readonly detail: string;
-      readonly entriesChecked: number;
-    };
-
-interface RawRow {
-  seq: unknown;
-  time: string;
-  actor: string;
-  peer: string;
-  contract: string;
-  action: string;
-  logical_address: string | null;
-  outcome: string | null;
-  criteria: string;
-  record_count: unknown;
-  correlation_id: string | null;
-  log_id: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-/**
- * Walks the whole chain in seq order, page by page. Detects edited rows (hash mismatch), deleted rows
- * (a gap in seq, or a missing tail: the head row records the last seq and hash), and reordered rows.
- * Deleting the tail AND rewriting the head row is only detectable against an external copy of the head
- * hash: `npm run audit:verify` prints it; record it elsewhere (logs, a ticket) now and then.
- */
-export async function verifyAuditChain(db: Database, options: { pageSize?: number } = {}): Promise<AuditVerifyResult> {
-  const pageSize = options.pageSize ?? 2000;
-  const sql = sqlFor(db.engine)(`SELECT ${INSERT_COLUMNS} FROM audit_entry WHERE seq > ? ORDER BY seq LIMIT ${pageSize}`);
-  let expected = 1;
-  let prev = GENESIS_HASH;
-  let checked = 0;
-  for (;;) {
-    const rows: RawRow[] = await guard(() => db.read((m) => m.query(sql, [expected - 1])));
-    for (const r of rows) {
-      const seq = Number(r.seq);
-      if (seq !== expected) {
-        return { ok: false, brokenAt: expected, reason: 'missing-entry', detail: `expected seq ${expected}, found ${seq}`, entriesChecked: checked };
-      }
-      const entry: Omit<AuditEntry, 'hash'> = {
-        seq,
-        time: r.time,
-        actor: r.actor,
-        peer: r.peer,
-        contract: r.contract,
-        action: r.action,
-        logicalAddress: r.logical_address,
-        outcome: r.outcome,
-        criteria: r.criteria,
-        recordCount: Number(r.record_count),
-        correlationId: r.correlation_id,
-        logId: r.log_id,
-        prevHash: r.prev_hash,
-      };
-      if (r.prev_hash !== prev) {
-        return { ok: false, brokenAt: seq, reason: 'prev-hash-mismatch', detail: `prev_hash does not match the hash of seq ${seq - 1}`, entriesChecked: checked };
-      }
-      if (auditEntryHash(entry) !== r.hash) {
-        return { ok: false, brokenAt: seq, reason: 'hash-mismatch', detail: 'stored hash does not match the entry content', entriesChecked: checked };
-      }
-      prev = r.hash;
-      expected += 1;
-      checked += 1;
-    }
-    if (rows.length < pageSize) break;
-  }
-  const headRows: Array<{ seq: unknown; hash: string }> = await db.read((m) => m.query('SELECT seq, hash FROM audit_chain_head WHERE id = 1'));
-  const head = headRows[0];
-  const lastSeq = expected - 1;
-  if (!head || Number(head.seq) !== lastSeq || head.hash !== prev) {
-    const headSeq = head ? Number(head.seq) : 0;
-    return {
-      ok: false,
-      brokenAt: headSeq === lastSeq ? lastSeq : Math.min(headSeq, lastSeq) + 1,
-      reason: headSeq > lastSeq ? 'missing-entry' : 'head-mismatch',
-      detail: `chain head says seq ${headSeq}, the table ends at seq ${lastSeq}`,
-      entriesChecked: checked,
-    };
-  }
-  return { ok: true, entries: checked, headSeq: lastSeq, headHash: prev };
 }

@@ -6,6 +6,7 @@
 import type { MigrationInterface } from 'typeorm';
 import { AuditTrail1767225600000 } from './1767225600000-AuditTrail.js';
 import { FmbContent1767225601000 } from './1767225601000-FmbContent.js';
+import { AuditChainKeys1767225605000 } from './1767225605000-AuditChainKeys.js';
 import { PersonnelLicenceDocument1767225604000, PersonnelRegister1767225602000 } from '../../licensetopractice/schema.js';
 import { CaseHub1767225603000 } from '../../caseoverview/schema.js';
 
@@ -15,4 +16,5 @@ export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   PersonnelRegister1767225602000,
   CaseHub1767225603000,
   PersonnelLicenceDocument1767225604000,
+  AuditChainKeys1767225605000,
 ];
