@@ -33,6 +33,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly connectionDrops = new client.Counter({
+    name: 'rivta_connections_dropped_total',
+    help: 'Connections closed by the handshake deadline or to make room under a connection cap',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     client.collectDefaultMetrics({ register: this.registry });
   }
@@ -46,5 +53,10 @@ export class Metrics {
 
   recordTlsRefusal(reason: string): void {
     this.tlsRefusals.inc({ reason });
+  }
+
+  /** reason: handshake_timeout, pending_evicted, idle_evicted or refused_full (see src/transport/connection-guard.ts). */
+  recordConnectionDrop(reason: string): void {
+    this.connectionDrops.inc({ reason });
   }
 }
