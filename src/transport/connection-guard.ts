@@ -128,8 +128,8 @@ export class ConnectionGuard {
     if (this.authenticated.size >= this.limits.maxConnections) {
       const victim = this.idle.values().next().value as Authenticated | undefined;
       if (!victim) {
-        socket.destroy();
         this.onDrop({ reason: 'refused_full', peer: socket.remoteAddress, ageMs: 0 });
+        socket.destroy();
         return;
       }
       this.forget(victim);

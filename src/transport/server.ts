@@ -30,7 +30,7 @@ export interface ServerHooks {
   readonly onConnectionDropped?: (d: ConnectionDrop) => void;
 }
 
-/** The HTTPS server with its connection bookkeeping; shutdown() is for a graceful close. */
+/** The HTTPS server with its connection bookkeeping (connectionGuard.shutdown() on a graceful close). */
 export interface ProducerServer extends https.Server {
   readonly connectionGuard: ConnectionGuard;
 }
