@@ -115,6 +115,7 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
 
   producer.events.on('request', (o) => metrics.recordRequest(o));
   producer.events.on('tlsRefused', (r) => metrics.recordTlsRefusal(r.reason));
+  producer.events.on('connectionDropped', (d) => metrics.recordConnectionDrop(d.reason));
   await producer.listen();
 
   const served = new Set(producer.services.map((s) => s.contract));

@@ -289,14 +289,37 @@ describe('producer end to end over mutual TLS', () => {
       assert.equal(await handshake('unknown'), 'accepted');
     });
 
-    it('offers no TLS below 1.2', async () => {
-      const c = creds('journal-system');
-      await assert.rejects(
-        new Promise((resolve, reject) => {
-          const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ...c, maxVersion: 'TLSv1.1', minVersion: 'TLSv1' }, () => resolve(s));
-          s.on('error', reject);
-        }),
-      );
+    /**
+     * A handshake that really offers the given protocol range: SECLEVEL=0 lets this client's OpenSSL
+     * put TLS 1.0/1.1 (and their SHA-1 signatures) on the wire, so it is the server that must refuse.
+     */
+    const handshakeAt = (minVersion: tls.SecureVersion, maxVersion: tls.SecureVersion) =>
+      new Promise<{ protocol: string | null } | { code: string; message: string }>((resolve) => {
+        const s = tls.connect(
+          { host: '127.0.0.1', port, servername: 'localhost', ...creds('journal-system'), minVersion, maxVersion, ciphers: 'DEFAULT@SECLEVEL=0' },
+          () => {
+            resolve({ protocol: s.getProtocol() });
+            s.destroy();
+          },
+        );
+        s.on('error', (err: NodeJS.ErrnoException) => resolve({ code: err.code ?? '', message: err.message }));
+      });
+
+    for (const version of ['TLSv1', 'TLSv1.1'] as const) {
+      it(`refuses a client that offers at most ${version} with a protocol_version alert`, async () => {
+        const before = refusals.length;
+        const r = await handshakeAt('TLSv1', version);
+        assert.ok('code' in r, `the handshake succeeded with ${JSON.stringify(r)}`);
+        // the server's alert 70 (protocol_version), as the client's OpenSSL reports it
+        assert.equal(r.code, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', r.message);
+        assert.match(r.message, /alert number 70/);
+        for (let i = 0; i < 20 && refusals.length === before; i++) await new Promise((res) => setTimeout(res, 25));
+        assert.equal(refusals.at(-1)?.reason, 'ERR_SSL_UNSUPPORTED_PROTOCOL');
+      });
+    }
+
+    it('accepts the same client options at TLS 1.2 (control)', async () => {
+      assert.deepEqual(await handshakeAt('TLSv1.2', 'TLSv1.2'), { protocol: 'TLSv1.2' });
     });
   });
 

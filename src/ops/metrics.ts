@@ -45,6 +45,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly connectionDrops = new client.Counter({
+    name: 'rivta_connections_dropped_total',
+    help: 'Connections closed by the handshake deadline or to make room under a connection cap',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     client.collectDefaultMetrics({ register: this.registry });
   }
@@ -63,5 +70,10 @@ export class Metrics {
   recordAuditHead(head: { readonly seq: number; readonly hash: string; readonly keyId: string | null }): void {
     this.auditHead.reset();
     this.auditHead.set({ seq: String(head.seq), hash: head.hash, key_id: head.keyId ?? '' }, 1);
+  }
+
+  /** reason: handshake_timeout, pending_evicted, idle_evicted or refused_full (see src/transport/connection-guard.ts). */
+  recordConnectionDrop(reason: string): void {
+    this.connectionDrops.inc({ reason });
   }
 }

@@ -6,6 +6,7 @@
  *   const server = await producer.listen();
  *   producer.events.on('request', (o) => metrics.recordRequest(o));
  *   producer.events.on('tlsRefused', (r) => metrics.recordTlsRefusal(r.reason));
+ *   producer.events.on('connectionDropped', (d) => metrics.recordConnectionDrop(d.reason));
  *   producer.reload(newConfig);
  *   await producer.close();
  */
@@ -19,17 +20,22 @@ import { Tak } from '../security/tak.js';
 import { ServiceRegistry, endpointPath, type ServiceImplementation } from '../soap/service.js';
 import { EnvelopeValidator, ENVELOPE_SCHEMA } from '../soap/validator.js';
 import { createRequestHandler, type RequestOutcome } from './handle-request.js';
-import { createHttpsServer, reloadTlsFiles, type TlsRefusal } from './server.js';
+import type { ConnectionDrop } from './connection-guard.js';
+import { createDropLog } from './connection-guard-log.js';
+import { createHttpsServer, reloadTlsFiles, type ProducerServer, type TlsRefusal } from './server.js';
 import { ContractDocuments } from './wsdl.js';
 
 export type { RequestOutcome } from './handle-request.js';
 export type { TlsRefusal } from './server.js';
+export type { ConnectionDrop } from './connection-guard.js';
 
 export interface ProducerEventMap {
   /** After every request (SOAP call, WSDL/XSD, 404): for metrics. */
   request: [RequestOutcome];
   /** A TLS handshake was refused (missing, expired, untrusted, revoked certificate). */
   tlsRefused: [TlsRefusal];
+  /** A connection closed by the handshake deadline or to make room under a connection cap. */
+  connectionDropped: [ConnectionDrop];
 }
 
 export interface ProducerOptions {
@@ -82,7 +88,7 @@ export function createProducer(options: ProducerOptions): Producer {
   const documents = new Map<string, ContractDocuments>();
   const services: ServiceInfo[] = [];
   let closing = false;
-  let server: https.Server | undefined;
+  let server: ProducerServer | undefined;
 
   const onRequest = createRequestHandler({
     config,
@@ -120,11 +126,16 @@ export function createProducer(options: ProducerOptions): Producer {
 
     listen(port = config.port, host = config.host) {
       if (server) return Promise.reject(new Error('already listening'));
+      const logDrop = createDropLog(logger);
       const s = createHttpsServer(config, {
         onRequest,
         onTlsRefused: (r) => {
           logger.warn({ tlsRefusal: r.reason, remoteAddress: r.peer, detail: r.message }, 'TLS handshake refused');
           if (events.listenerCount('tlsRefused') > 0) events.emit('tlsRefused', r);
+        },
+        onConnectionDropped: (d) => {
+          logDrop(d);
+          if (events.listenerCount('connectionDropped') > 0) events.emit('connectionDropped', d);
         },
       });
       server = s;
@@ -158,6 +169,7 @@ export function createProducer(options: ProducerOptions): Producer {
           resolve();
         });
         s.closeIdleConnections();
+        s.connectionGuard.shutdown(); // also those still in the handshake, and idle ones that never sent a request
       });
     },
   };

@@ -1,8 +1,11 @@
 /**
- * The HTTPS server (spec §4.1): mutual TLS with a required client certificate that must chain to the
- * trust store and not be revoked (CRL), TLS ≥ 1.2, keep-alive, header/request timeouts and a
- * connection cap. Refused handshakes never reach HTTP: they are reported through `onTlsRefused`.
- * A request whose headers arrive too slowly is answered, where still possible, with fault RP011.
+ * The HTTPS server (README, "Identity and authorisation"): mutual TLS with a required client
+ * certificate that must chain to the trust store and not be revoked (CRL), TLS ≥ 1.2, keep-alive,
+ * header/request timeouts, a handshake deadline and separate caps for connections before and after
+ * identity (connection-guard.ts; docs/deployment.md, "Connections before identity"). Refused handshakes
+ * never reach HTTP: they are reported through `onTlsRefused`; connections the guard drops through
+ * `onConnectionDropped`. A request whose headers arrive too slowly is answered, where still possible,
+ * with fault RP011.
  */
 import fs from 'node:fs';
 import https from 'node:https';
@@ -10,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config.js';
 import { buildFault, SoapFault, XML_CONTENT_TYPE } from '../soap/fault.js';
+import { ConnectionGuard, type ConnectionDrop } from './connection-guard.js';
 
 export interface TlsRefusal {
   /** OpenSSL / Node error code when known (e.g. ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE, CERT_HAS_EXPIRED), else 'unknown'. */
@@ -22,6 +26,13 @@ export interface TlsRefusal {
 export interface ServerHooks {
   readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void;
   readonly onTlsRefused: (r: TlsRefusal) => void;
+  /** A connection closed by the handshake deadline or to make room under a connection cap. */
+  readonly onConnectionDropped?: (d: ConnectionDrop) => void;
+}
+
+/** The HTTPS server with its connection bookkeeping (connectionGuard.shutdown() on a graceful close). */
+export interface ProducerServer extends https.Server {
+  readonly connectionGuard: ConnectionGuard;
 }
 
 function readFile(file: string, what: string): Buffer {
@@ -52,7 +63,7 @@ export function reloadTlsFiles(server: https.Server, tls: Config['tls']): void {
   server.setSecureContext(secureContextOptions(tls));
 }
 
-export function createHttpsServer(config: Pick<Config, 'tls' | 'limits'>, hooks: ServerHooks): https.Server {
+export function createHttpsServer(config: Pick<Config, 'tls' | 'limits'>, hooks: ServerHooks): ProducerServer {
   const { limits, tls } = config;
   const server = https.createServer(
     {
@@ -60,6 +71,9 @@ export function createHttpsServer(config: Pick<Config, 'tls' | 'limits'>, hooks:
       requestCert: true,
       rejectUnauthorized: true,
       keepAlive: true,
+      // Counted from accept; bytes trickled during the handshake do not extend it (see
+      // test/hostile-transport.test.ts).
+      handshakeTimeout: limits.handshakeTimeoutMs,
       // our own body timer (requestTimeoutMs, answers RP011) fires first; Node's is the backstop
       requestTimeout: limits.requestTimeoutMs + limits.headersTimeoutMs + 5000,
       headersTimeout: limits.headersTimeoutMs,
@@ -68,16 +82,21 @@ export function createHttpsServer(config: Pick<Config, 'tls' | 'limits'>, hooks:
     },
     hooks.onRequest,
   );
-  server.maxConnections = limits.maxConnections;
+  // No server.maxConnections: Node would count connections still in the handshake with authenticated
+  // ones, so never-speaking sockets could fill it. The guard caps each kind on its own.
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.headersTimeout = limits.headersTimeoutMs;
+  const connectionGuard = new ConnectionGuard(server, limits, hooks.onConnectionDropped ?? (() => {}));
 
-  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
-    hooks.onTlsRefused({
-      reason: tlsReason(err),
-      message: err.message.split('\n')[0]!.slice(0, 200),
-      peer: socket.remoteAddress,
-    });
+  // A TLS error before the handshake completed ends the connection. First in line: Node's https server
+  // passes the error on as 'clientError', whose handler below would try to answer in HTTP over a socket
+  // that has no TLS session yet, and so kept a timed-out handshake open.
+  server.prependListener('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+    const peer = socket.remoteAddress;
+    const claimed = connectionGuard.claims(err, socket);
+    socket.destroy();
+    if (claimed) return;
+    hooks.onTlsRefused({ reason: tlsReason(err), message: err.message.split('\n')[0]!.slice(0, 200), peer });
   });
 
   // Slow or broken requests before the handler runs (headers timeout, parse errors).
@@ -101,7 +120,7 @@ export function createHttpsServer(config: Pick<Config, 'tls' | 'limits'>, hooks:
     }
   });
 
-  return server;
+  return Object.assign(server, { connectionGuard });
 }
 
 function tlsReason(err: NodeJS.ErrnoException): string {
