@@ -7,7 +7,7 @@ import { EnvelopeValidator, validateResponse } from '../src/soap/validator.js';
 import { echoContract } from './fixtures/echo-contract.js';
 import { pingSetup } from './fixtures/ping-setup.js';
 
-const LIMITS = { maxDepth: 64, maxElements: 10000, maxAttributeBytes: 8192 };
+const LIMITS = { maxDepth: 64, maxElements: 10000, maxAttributeBytes: 8192, maxNsPerElement: 32, maxNsPerDocument: 256 };
 const ECHO = 'urn:test:echo:EchoResponder:1';
 const T = `{${ECHO}}EchoType`;
 const EL = `{${ECHO}}Echo`;
@@ -66,6 +66,23 @@ describe('codec', () => {
     assert.equal(again.ns, 'urn:other');
     assert.equal(again.children[0]!.text, 'x');
     assert.match(codec.encodeElement(EL, T, v), /<o:ext [^>]*a="1"><o:in>x<\/o:in><\/o:ext><\/ns3:Echo>$/);
+  });
+
+  it('gives an xs:any fragment only the declarations it uses, QNames in values included', () => {
+    const many = Array.from({ length: 20 }, (_, i) => ` xmlns:u${i}="urn:unused:${i}"`).join('');
+    const xml =
+      `<e:Echo xmlns:e="${ECHO}" xmlns="urn:default" xmlns:o="urn:other" xmlns:t="urn:types" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"${many}>` +
+      `<e:text>t</e:text><o:ext xsi:type="t:Special"><plain/></o:ext><o:own xmlns:o="urn:own"/></e:Echo>`;
+    const { root, source } = parseXml(xml, LIMITS);
+    const v = codec.decode(root, T, source) as { $any: Array<{ xml: string }> };
+    const [ext, own] = v.$any.map((a) => a.xml);
+    assert.doesNotMatch(ext!, /urn:unused/);
+    for (const d of ['xmlns="urn:default"', 'xmlns:o="urn:other"', 'xmlns:t="urn:types"', 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"']) {
+      assert.ok(ext!.includes(d), `${d} in ${ext}`);
+    }
+    const again = parseXml(ext!, LIMITS).root;
+    assert.equal(again.children[0]!.ns, 'urn:default');
+    assert.equal(own, '<o:own xmlns="urn:default" xmlns:o="urn:own"/>', 'its own declaration is not repeated');
   });
 
   it('escapes attributes and refuses values it cannot encode', () => {

@@ -7,7 +7,7 @@
  */
 import type { AnyElement, BuiltinType, ComplexTypeMeta, ContractDefinition, FieldMeta, TypeMeta } from '../../contracts/rivta.js';
 import { escapeAttr, escapeText } from './escape.js';
-import type { XmlElement } from './xml.js';
+import { lookupNamespace, type NsScope, type XmlElement } from './xml.js';
 
 type Kind = 'string' | 'collapse' | 'boolean' | 'number' | 'float';
 
@@ -48,8 +48,8 @@ interface ComplexPlan {
   readonly key: string;
   readonly elements: readonly FieldPlan[];
   readonly attributes: readonly FieldPlan[];
-  /** Decode lookup: `{ns}local` or `local` → element field. */
-  readonly byQName: ReadonlyMap<string, FieldPlan>;
+  /** Decode lookup: namespace ('' for none) → local name → element field (no key string built per element). */
+  readonly byNs: ReadonlyMap<string, ReadonlyMap<string, FieldPlan>>;
   /** Decode lookup for attributes: Clark name → field. */
   readonly attrByQName: ReadonlyMap<string, FieldPlan>;
   readonly hasAny: boolean;
@@ -149,7 +149,7 @@ export class ContractCodec {
   private complexPlan(key: string, meta: ComplexTypeMeta): ComplexPlan {
     const elements: FieldPlan[] = [];
     const attributes: FieldPlan[] = [];
-    const byQName = new Map<string, FieldPlan>();
+    const byNs = new Map<string, Map<string, FieldPlan>>();
     const attrByQName = new Map<string, FieldPlan>();
     let hasAny = false;
     for (const f of meta.fields) {
@@ -167,7 +167,9 @@ export class ContractCodec {
       };
       if (f.kind === 'element') {
         elements.push(fp);
-        byQName.set(clark(f.ns, f.name), fp);
+        const ns = f.ns ?? '';
+        if (!byNs.has(ns)) byNs.set(ns, new Map());
+        byNs.get(ns)!.set(f.name, fp);
       } else {
         attributes.push(fp);
         attrByQName.set(clark(f.ns, f.name), fp);
@@ -178,7 +180,7 @@ export class ContractCodec {
       key,
       elements,
       attributes,
-      byQName,
+      byNs,
       attrByQName,
       hasAny,
       simpleContent: undefined,
@@ -213,10 +215,10 @@ export class ContractCodec {
 
   /** Decodes an element by a type key (`{ns}Name` or `xs:<builtin>`). `source` is the parsed text, for xs:any. */
   decode(el: XmlElement, typeKey: string, source: string): unknown {
-    return this.decodeWith(el, this.plan(typeKey), source);
+    return this.decodeWith(el, this.plan(typeKey), { source, declarations: new Map() });
   }
 
-  private decodeWith(el: XmlElement, plan: SimplePlan | ComplexPlan, source: string): unknown {
+  private decodeWith(el: XmlElement, plan: SimplePlan | ComplexPlan, at: Fragments): unknown {
     if (plan.simple) return decodeSimple(el.text, plan);
     const out: Record<string, unknown> = {};
     for (const key in el.attributes) {
@@ -228,13 +230,13 @@ export class ContractCodec {
       return out;
     }
     for (const child of el.children) {
-      const fp = plan.byQName.get(child.ns ? `{${child.ns}}${child.name}` : child.name);
+      const fp = plan.byNs.get(child.ns)?.get(child.name);
       if (fp) {
-        const v = this.decodeWith(child, this.fieldType(fp), source);
+        const v = this.decodeWith(child, this.fieldType(fp), at);
         if (fp.array) ((out[fp.name] as unknown[] | undefined) ?? (out[fp.name] = [])).push(v);
         else out[fp.name] = v;
       } else if (plan.hasAny) {
-        const any: AnyElement = { ns: child.ns || null, name: child.name, xml: verbatim(child, source) };
+        const any: AnyElement = { ns: child.ns || null, name: child.name, xml: verbatim(child, at) };
         ((out.$any as AnyElement[] | undefined) ?? (out.$any = [])).push(any);
       }
     }
@@ -361,23 +363,60 @@ function encodeSimple(value: unknown, plan: SimplePlan): string {
   }
 }
 
+/** What one decode() shares across its xs:any fragments: the source, and the declarations already worked out. */
+interface Fragments {
+  readonly source: string;
+  /** Per scope: prefix → ` xmlns:prefix="uri"` (escaped), '' when the prefix is unbound there. */
+  readonly declarations: Map<NsScope, Map<string, string>>;
+}
+
 /**
- * The element's source text, with the namespace declarations it relies on from its ancestors
- * added to its start tag so the fragment stands alone.
+ * The element's source text, with the namespace declarations it relies on from its ancestors added to
+ * its start tag so the fragment stands alone. Only prefixes the fragment mentions are declared: the text
+ * is scanned once for `name:` (element and attribute names, and QNames in values such as xsi:type), so
+ * the cost follows the fragment's length, not the number of declarations in scope (README, Faults).
  */
-function verbatim(el: XmlElement, source: string): string {
-  const xml = source.slice(el.start, el.end);
+function verbatim(el: XmlElement, at: Fragments): string {
+  const xml = at.source.slice(el.start, el.end);
   const scope = el.nsScope;
+  let known = at.declarations.get(scope);
+  if (!known) at.declarations.set(scope, (known = new Map()));
+  const own = scope.owner === el.start ? scope.declared : undefined;
+  // prefixes seen in this fragment: a short list (the usual case, cheaper than a set), a set past 8
+  const used: string[] = [];
+  let usedSet: Set<string> | undefined;
   let extra = '';
-  for (const prefix in scope) {
-    const attr = prefix === '' ? 'xmlns=' : `xmlns:${prefix}=`;
-    // declared on the element itself already?
-    const tagEnd = xml.indexOf('>');
-    if (xml.lastIndexOf(attr, tagEnd) > 0) continue;
-    if (prefix === 'xml') continue;
-    extra += ` ${attr}"${escapeAttr(scope[prefix]!)}"`;
+  const declare = (prefix: string) => {
+    if (usedSet) {
+      if (usedSet.has(prefix)) return;
+      usedSet.add(prefix);
+    } else {
+      if (used.includes(prefix)) return;
+      used.push(prefix);
+      if (used.length > 8) usedSet = new Set(used);
+    }
+    let decl = known.get(prefix);
+    if (decl === undefined) {
+      const uri = prefix === 'xml' ? undefined : lookupNamespace(scope, prefix);
+      // unbound (or the default namespace is none): nothing to declare
+      decl = !uri ? '' : prefix === '' ? ` xmlns="${escapeAttr(uri)}"` : ` xmlns:${prefix}="${escapeAttr(uri)}"`;
+      known.set(prefix, decl);
+    }
+    if (decl && !own?.has(prefix)) extra += decl;
+  };
+  declare(''); // unprefixed names inside stay in the default namespace in scope here
+  for (let colon = xml.indexOf(':'); colon >= 0; colon = xml.indexOf(':', colon + 1)) {
+    // walk back over the name before the colon; a colon stops the walk, so each character is passed once
+    let from = colon;
+    while (from > 0 && isNameChar(xml.charCodeAt(from - 1))) from--;
+    if (from < colon) declare(xml.slice(from, colon));
   }
   if (!extra) return xml;
   const nameEnd = 1 + (el.prefix ? el.prefix.length + 1 : 0) + el.name.length;
   return xml.slice(0, nameEnd) + extra + xml.slice(nameEnd);
+}
+
+/** NCName characters, loosely (any non-ASCII counts): declaring a prefix too many is harmless, one too few is not. */
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c >= 0x80;
 }
