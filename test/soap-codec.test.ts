@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContractCodec } from '../src/soap/codec.js';
 import { parseXml } from '../src/soap/xml.js';
-import { EnvelopeValidator, validateResponse } from '../src/soap/validator.js';
+import { describeViolation, EnvelopeValidator, validateResponse } from '../src/soap/validator.js';
 import { echoContract } from './fixtures/echo-contract.js';
 import { pingSetup } from './fixtures/ping-setup.js';
 
@@ -109,12 +109,43 @@ describe('validator', async () => {
     assert.equal(v.validate(Buffer.from(env('<r:LogicalAddress>A</r:LogicalAddress>', ping))), undefined);
   });
 
-  it('validates declared elements strictly and reports message and path', () => {
+  it('validates declared elements strictly and reports the element, the rule and the path', () => {
     const f = v.validate(env('<r:LogicalAddress>A</r:LogicalAddress>', ping.replace('<t:logicalAddress>y</t:logicalAddress>', '')));
     assert.ok(f);
-    assert.match(f.message, /serviceContractNamespace|logicalAddress|Missing child/);
-    assert.match(f.path ?? '', /PingForConfiguration/);
+    assert.equal(f.message, `element {${TJSR}}PingForConfiguration: a required child element is missing`);
+    assert.equal(f.path, '/s:Envelope/s:Body/t:PingForConfiguration');
     assert.ok(v.validate(env('<r:LogicalAddress><r:x/></r:LogicalAddress>', ping)));
+  });
+
+  it('never repeats a rejected value: not in the message, not in the path', () => {
+    const M = 'MARK19121212';
+    const bad = [
+      env(`<r:LogicalAddress>A</r:LogicalAddress>`, ping.replace('>y<', `><t:x>${M}</t:x><`)),
+      env(`<r:LogicalAddress>A</r:LogicalAddress>`, ping.replace('<t:PingForConfiguration>', `<t:PingForConfiguration k="${M}">`)),
+      env(`<r:LogicalAddress>A</r:LogicalAddress>`, ping.replace('<t:PingForConfiguration>', `<t:PingForConfiguration>${M}`)),
+      env(`<r:LogicalAddress xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="r:${M}">A</r:LogicalAddress>`, ping),
+      env(`<r:LogicalAddress xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:nil="${M}">A</r:LogicalAddress>`, ping),
+      env(`<r:LogicalAddress>A</r:LogicalAddress>`, ping).replace('<s:Header>', `<s:Header s:mustUnderstand="${M}">`),
+      `<a>${M}</b>`,
+      `<?xml version="1.0" encoding="${M}"?><a/>`,
+    ];
+    for (const xml of bad) {
+      const f = v.validate(xml);
+      assert.ok(f, xml);
+      assert.doesNotMatch(`${f.message} ${f.path}`, new RegExp(M), xml);
+    }
+  });
+
+  it('describes each kind of libxml2 message by its rule alone', () => {
+    const cases: Array<[string, string]> = [
+      ["Element '{urn:a}b': 'X1' is not a valid value of the atomic type 'xs:boolean'.", 'element {urn:a}b: not a valid value of the atomic type xs:boolean'],
+      ["Element '{urn:a}b': [facet 'pattern'] The value 'X1' is not accepted by the pattern '[0-9]+'.", 'element {urn:a}b: the value breaks the pattern facet'],
+      ["Element '{urn:a}b': [facet 'enumeration'] The value 'X1' is not an element of the set {'A', 'B'}.", 'element {urn:a}b: the value breaks the enumeration facet'],
+      ["Element '{urn:a}b', attribute 'c': 'X1' is not a valid value of the local atomic type.", 'element {urn:a}b, attribute c: not a valid value of the atomic type'],
+      ["Element '{urn:a}b': Something new about 'X1'.", 'element {urn:a}b: does not conform to the schema'],
+      ["Something else entirely 'X1'", 'does not conform to the schema'],
+    ];
+    for (const [message, expected] of cases) assert.equal(describeViolation(message), expected);
   });
 
   it('validateResponse checks a response envelope', () => {
