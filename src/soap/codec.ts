@@ -236,8 +236,7 @@ export class ContractCodec {
         if (fp.array) ((out[fp.name] as unknown[] | undefined) ?? (out[fp.name] = [])).push(v);
         else out[fp.name] = v;
       } else if (plan.hasAny) {
-        const any: AnyElement = { ns: child.ns || null, name: child.name, xml: verbatim(child, at) };
-        ((out.$any as AnyElement[] | undefined) ?? (out.$any = [])).push(any);
+        ((out.$any as AnyElement[] | undefined) ?? (out.$any = [])).push(new CapturedElement(child, at));
       }
     }
     return out;
@@ -360,6 +359,31 @@ function encodeSimple(value: unknown, plan: SimplePlan): string {
     default:
       if (value instanceof Date) return value.toISOString();
       throw new CodecError(`cannot encode a ${typeof value} as a simple value`);
+  }
+}
+
+/**
+ * An xs:any element of a request. Handlers rarely read wildcard content, so its standalone text is made
+ * on first use of `xml` (then kept): a body of 20,000 wildcard elements costs no copying unless asked.
+ */
+class CapturedElement implements AnyElement {
+  readonly ns: string | null;
+  readonly name: string;
+  // private fields: never enumerated, so the source text cannot leak through a spread or JSON
+  readonly #el: XmlElement;
+  readonly #at: Fragments;
+  #xml: string | undefined;
+  constructor(el: XmlElement, at: Fragments) {
+    this.ns = el.ns || null;
+    this.name = el.name;
+    this.#el = el;
+    this.#at = at;
+  }
+  get xml(): string {
+    return (this.#xml ??= verbatim(this.#el, this.#at));
+  }
+  toJSON(): AnyElement {
+    return { ns: this.ns, name: this.name, xml: this.xml };
   }
 }
 
