@@ -83,7 +83,7 @@ export function createProducer(options: ProducerOptions): Producer {
   let closing = false;
   let server: https.Server | undefined;
 
-  const onRequest = createRequestHandler({
+  const { onRequest, onCheckContinue } = createRequestHandler({
     config,
     registry,
     documents,
@@ -126,6 +126,8 @@ export function createProducer(options: ProducerOptions): Producer {
           if (events.listenerCount('tlsRefused') > 0) events.emit('tlsRefused', r);
         },
       });
+      // a client that waits for 100 Continue gets it only after the checks that need no body (README, Faults)
+      s.on('checkContinue', onCheckContinue);
       server = s;
       return new Promise((resolve, reject) => {
         s.once('error', reject);
