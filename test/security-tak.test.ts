@@ -33,6 +33,16 @@ describe('TAK', () => {
     assert.ok(tak.isAuthorised('X', PING, 'B'), 'a failed reload keeps the old tables');
   });
 
+  it('answers, from the headers alone, whether a consumer may call a contract at any logical address', () => {
+    const tak = new Tak({ ...config, tak: [{ consumer: 'X', contract: PING, logicalAddress: 'NOT-SERVED' }, { consumer: 'Y', contract: SEARCH, logicalAddress: '*' }] });
+    assert.ok(tak.authorisesContract('X', PING), 'any address counts, served or not: the address is checked after parsing');
+    assert.ok(tak.authorisesContract('Y', SEARCH));
+    assert.ok(!tak.authorisesContract('X', SEARCH));
+    assert.ok(!tak.authorisesContract('Z', PING));
+    tak.reload({ ...config, tak: [] });
+    assert.ok(!tak.authorisesContract('X', PING), 'reloaded with the other tables');
+  });
+
   it('knows routing nodes and consumer categories', () => {
     const tak = new Tak(config);
     assert.ok(tak.isRoutingNode('SE5599999991-1004'));

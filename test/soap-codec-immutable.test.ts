@@ -10,7 +10,7 @@ import { parseXml } from '../src/soap/xml.js';
 import { getDiagnosisContract } from '../contracts/processmanagement/decisionsupport/insurancemedicine/GetDiagnosisInteraction.js';
 import { echoContract } from './fixtures/echo-contract.js';
 
-const LIMITS = { maxDepth: 64, maxElements: 10000, maxAttributeBytes: 8192 };
+const LIMITS = { maxDepth: 64, maxElements: 10000, maxAttributeBytes: 8192, maxNsPerElement: 32, maxNsPerDocument: 256 };
 const OP = getDiagnosisContract.operations[0]!;
 const CORE = 'urn:riv:processmanagement:decisionsupport:insurancemedicine:1';
 

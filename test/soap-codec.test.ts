@@ -3,11 +3,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContractCodec } from '../src/soap/codec.js';
 import { parseXml } from '../src/soap/xml.js';
-import { EnvelopeValidator, validateResponse } from '../src/soap/validator.js';
+import { describeViolation, EnvelopeValidator, validateResponse } from '../src/soap/validator.js';
 import { echoContract } from './fixtures/echo-contract.js';
 import { pingSetup } from './fixtures/ping-setup.js';
 
-const LIMITS = { maxDepth: 64, maxElements: 10000, maxAttributeBytes: 8192 };
+const LIMITS = { maxDepth: 64, maxElements: 10000, maxAttributeBytes: 8192, maxNsPerElement: 32, maxNsPerDocument: 256 };
 const ECHO = 'urn:test:echo:EchoResponder:1';
 const T = `{${ECHO}}EchoType`;
 const EL = `{${ECHO}}Echo`;
@@ -68,6 +68,23 @@ describe('codec', () => {
     assert.match(codec.encodeElement(EL, T, v), /<o:ext [^>]*a="1"><o:in>x<\/o:in><\/o:ext><\/ns3:Echo>$/);
   });
 
+  it('gives an xs:any fragment only the declarations it uses, QNames in values included', () => {
+    const many = Array.from({ length: 20 }, (_, i) => ` xmlns:u${i}="urn:unused:${i}"`).join('');
+    const xml =
+      `<e:Echo xmlns:e="${ECHO}" xmlns="urn:default" xmlns:o="urn:other" xmlns:t="urn:types" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"${many}>` +
+      `<e:text>t</e:text><o:ext xsi:type="t:Special"><plain/></o:ext><o:own xmlns:o="urn:own"/></e:Echo>`;
+    const { root, source } = parseXml(xml, LIMITS);
+    const v = codec.decode(root, T, source) as { $any: Array<{ xml: string }> };
+    const [ext, own] = v.$any.map((a) => a.xml);
+    assert.doesNotMatch(ext!, /urn:unused/);
+    for (const d of ['xmlns="urn:default"', 'xmlns:o="urn:other"', 'xmlns:t="urn:types"', 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"']) {
+      assert.ok(ext!.includes(d), `${d} in ${ext}`);
+    }
+    const again = parseXml(ext!, LIMITS).root;
+    assert.equal(again.children[0]!.ns, 'urn:default');
+    assert.equal(own, '<o:own xmlns="urn:default" xmlns:o="urn:own"/>', 'its own declaration is not repeated');
+  });
+
   it('escapes attributes and refuses values it cannot encode', () => {
     assert.match(codec.encodeElement(EL, T, { text: 't', amount: { $value: '1', currency: 'a"b<\n' } }), /currency="a&quot;b&lt;&#10;"/);
     assert.throws(() => codec.encodeElement(EL, T, { text: 't', count: Infinity }));
@@ -92,12 +109,43 @@ describe('validator', async () => {
     assert.equal(v.validate(Buffer.from(env('<r:LogicalAddress>A</r:LogicalAddress>', ping))), undefined);
   });
 
-  it('validates declared elements strictly and reports message and path', () => {
+  it('validates declared elements strictly and reports the element, the rule and the path', () => {
     const f = v.validate(env('<r:LogicalAddress>A</r:LogicalAddress>', ping.replace('<t:logicalAddress>y</t:logicalAddress>', '')));
     assert.ok(f);
-    assert.match(f.message, /serviceContractNamespace|logicalAddress|Missing child/);
-    assert.match(f.path ?? '', /PingForConfiguration/);
+    assert.equal(f.message, `element {${TJSR}}PingForConfiguration: a required child element is missing`);
+    assert.equal(f.path, '/s:Envelope/s:Body/t:PingForConfiguration');
     assert.ok(v.validate(env('<r:LogicalAddress><r:x/></r:LogicalAddress>', ping)));
+  });
+
+  it('never repeats a rejected value: not in the message, not in the path', () => {
+    const M = 'MARK19121212';
+    const bad = [
+      env(`<r:LogicalAddress>A</r:LogicalAddress>`, ping.replace('>y<', `><t:x>${M}</t:x><`)),
+      env(`<r:LogicalAddress>A</r:LogicalAddress>`, ping.replace('<t:PingForConfiguration>', `<t:PingForConfiguration k="${M}">`)),
+      env(`<r:LogicalAddress>A</r:LogicalAddress>`, ping.replace('<t:PingForConfiguration>', `<t:PingForConfiguration>${M}`)),
+      env(`<r:LogicalAddress xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="r:${M}">A</r:LogicalAddress>`, ping),
+      env(`<r:LogicalAddress xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:nil="${M}">A</r:LogicalAddress>`, ping),
+      env(`<r:LogicalAddress>A</r:LogicalAddress>`, ping).replace('<s:Header>', `<s:Header s:mustUnderstand="${M}">`),
+      `<a>${M}</b>`,
+      `<?xml version="1.0" encoding="${M}"?><a/>`,
+    ];
+    for (const xml of bad) {
+      const f = v.validate(xml);
+      assert.ok(f, xml);
+      assert.doesNotMatch(`${f.message} ${f.path}`, new RegExp(M), xml);
+    }
+  });
+
+  it('describes each kind of libxml2 message by its rule alone', () => {
+    const cases: Array<[string, string]> = [
+      ["Element '{urn:a}b': 'X1' is not a valid value of the atomic type 'xs:boolean'.", 'element {urn:a}b: not a valid value of the atomic type xs:boolean'],
+      ["Element '{urn:a}b': [facet 'pattern'] The value 'X1' is not accepted by the pattern '[0-9]+'.", 'element {urn:a}b: the value breaks the pattern facet'],
+      ["Element '{urn:a}b': [facet 'enumeration'] The value 'X1' is not an element of the set {'A', 'B'}.", 'element {urn:a}b: the value breaks the enumeration facet'],
+      ["Element '{urn:a}b', attribute 'c': 'X1' is not a valid value of the local atomic type.", 'element {urn:a}b, attribute c: not a valid value of the atomic type'],
+      ["Element '{urn:a}b': Something new about 'X1'.", 'element {urn:a}b: does not conform to the schema'],
+      ["Something else entirely 'X1'", 'does not conform to the schema'],
+    ];
+    for (const [message, expected] of cases) assert.equal(describeViolation(message), expected);
   });
 
   it('validateResponse checks a response envelope', () => {

@@ -1,12 +1,12 @@
 /** Unit tests: XML parsing limits, envelope checks and the fault builder. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseXml, XmlInputError } from '../src/soap/xml.js';
+import { lookupNamespace, parseXml, XmlInputError } from '../src/soap/xml.js';
 import { readEnvelope } from '../src/soap/envelope.js';
 import { buildFault, FAULTS, SoapFault, toFault } from '../src/soap/fault.js';
 import { DatabaseUnavailableError } from '../src/soap/context.js';
 
-const LIMITS = { maxDepth: 8, maxElements: 20, maxAttributeBytes: 64 };
+const LIMITS = { maxDepth: 8, maxElements: 20, maxAttributeBytes: 64, maxNsPerElement: 4, maxNsPerDocument: 6 };
 const S11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 
 function code(fn: () => unknown): string {
@@ -60,6 +60,92 @@ describe('parseXml', () => {
   });
 });
 
+describe('namespace declarations', () => {
+  // LIMITS: at most 4 declarations on one element, 6 in a document
+  const decls = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ` xmlns:p${from + i}="urn:p${from + i}"`).join('');
+
+  it('caps declarations per element and per document (RP002), default-namespace ones included', () => {
+    assert.equal(code(() => parseXml(`<r${decls(4)}/>`, LIMITS)), 'none');
+    assert.equal(code(() => parseXml(`<r${decls(5)}/>`, LIMITS)), 'RP002');
+    assert.equal(code(() => parseXml(`<r${decls(3)} xmlns="urn:d"/>`, LIMITS)), 'none');
+    assert.equal(code(() => parseXml(`<r${decls(4)} xmlns="urn:d"/>`, LIMITS)), 'RP002');
+    const perChild = (n: number) => `<r${decls(2)}>` + Array.from({ length: n }, (_, i) => `<e xmlns:q="urn:q${i}"/>`).join('') + '</r>';
+    assert.equal(code(() => parseXml(perChild(4), LIMITS)), 'none');
+    assert.equal(code(() => parseXml(perChild(5), LIMITS)), 'RP002');
+    assert.throws(() => parseXml(perChild(5), LIMITS), /namespace declarations in the document/);
+  });
+
+  it('counts attributes against the element budget (RP002)', () => {
+    const attrs = (n: number) => Array.from({ length: n }, (_, i) => ` a${i}="v"`).join('');
+    assert.equal(code(() => parseXml(`<r${attrs(19)}/>`, LIMITS)), 'none');
+    assert.equal(code(() => parseXml(`<r${attrs(20)}/>`, LIMITS)), 'RP002');
+    assert.equal(code(() => parseXml(`<r${decls(4)}${attrs(19)}/>`, LIMITS)), 'none', 'declarations have their own caps');
+  });
+
+  it('resolves prefixes through the declaring ancestors, nearest first, and scopes end with their element', () => {
+    const { root } = parseXml(
+      `<a:r xmlns:a="urn:1" xmlns="urn:d"><a:x xmlns:a="urn:2"><a:y a:k="1"/><z xmlns=""/></a:x><a:w/><v xml:lang="sv"/></a:r>`,
+      LIMITS,
+    );
+    const [x, w, v] = root.children;
+    assert.equal(root.ns, 'urn:1');
+    assert.equal(x!.ns, 'urn:2');
+    assert.equal(x!.children[0]!.ns, 'urn:2');
+    assert.deepEqual(x!.children[0]!.attributes, { '{urn:2}k': '1' });
+    assert.equal(x!.children[1]!.ns, '', 'xmlns="" undeclares the default namespace');
+    assert.equal(w!.ns, 'urn:1', 'the redeclaration ended with its element');
+    assert.equal(v!.ns, 'urn:d');
+    assert.deepEqual(v!.attributes, { '{http://www.w3.org/XML/1998/namespace}lang': 'sv' });
+    assert.equal(lookupNamespace(x!.children[0]!.nsScope, 'a'), 'urn:2');
+    assert.equal(lookupNamespace(w!.nsScope, 'a'), 'urn:1');
+    assert.equal(lookupNamespace(w!.nsScope, 'nope'), undefined);
+  });
+
+  it('shares one scope among the elements below a declaration instead of copying it', () => {
+    const { root } = parseXml(`<r${decls(4)}><a><b/></a><c/></r>`, LIMITS);
+    const [a, c] = root.children;
+    assert.equal(a!.nsScope, root.nsScope);
+    assert.equal(a!.children[0]!.nsScope, root.nsScope);
+    assert.equal(c!.nsScope, root.nsScope);
+  });
+
+  it('refuses what the Namespaces in XML rules forbid (RP001)', () => {
+    for (const bad of [
+      '<p:r/>',
+      '<r p:a="1"/>',
+      '<r xmlns:a="urn:x" xmlns:b="urn:x" a:k="1" b:k="2"/>',
+      '<r xmlns:xml="urn:evil"/>',
+      '<r xmlns:x="http://www.w3.org/XML/1998/namespace"/>',
+      '<r xmlns="http://www.w3.org/XML/1998/namespace"/>',
+      '<r xmlns:xmlns="urn:evil"/>',
+      '<r xmlns:x="http://www.w3.org/2000/xmlns/"/>',
+      '<xmlns:r/>',
+      '<a:b:c xmlns:a="urn:a"/>',
+      '<r :a="1"/>',
+      '<r xmlns:p="urn:p"><p:e xmlns:p=""/></r>',
+    ]) {
+      assert.equal(code(() => parseXml(bad, LIMITS)), 'RP001', bad);
+    }
+    // XML 1.1 may undeclare a prefix; it is unbound below
+    assert.equal(code(() => parseXml('<?xml version="1.1"?><r xmlns:p="urn:p"><e xmlns:p=""/></r>', LIMITS)), 'none');
+    assert.equal(code(() => parseXml('<?xml version="1.1"?><r xmlns:p="urn:p"><e xmlns:p=""><p:x/></e></r>', LIMITS)), 'RP001');
+  });
+
+  it('names the rule and the position of a malformation, never the input text', () => {
+    for (const bad of ['<MARKER>', '<r></MARKER>', '<p:MARKER/>', '<r MARKER="1" MARKER="2"/>', '<r>&MARKER;</r>', '<r a="MARKER" b/>']) {
+      try {
+        parseXml(bad, LIMITS);
+        assert.fail(`accepted ${bad}`);
+      } catch (err) {
+        assert.ok(err instanceof XmlInputError, bad);
+        assert.equal(err.code, 'RP001', bad);
+        assert.doesNotMatch(err.message, /MARKER/, bad);
+        assert.match(err.message, /line \d+, column \d+/, bad);
+      }
+    }
+  });
+});
+
 describe('readEnvelope', () => {
   const env = (inner: string, ns = S11) => parseXml(`<s:Envelope xmlns:s="${ns}">${inner}</s:Envelope>`, LIMITS).root;
 
@@ -102,7 +188,7 @@ describe('fault builder', () => {
 
   it('builds a SOAP 1.1 fault with prefixed faultcode, coded faultstring and a detail', () => {
     const xml = buildFault(new SoapFault('RP006', 'bad <value> & more', { path: '/a/b' }), 'corr-1');
-    const { root } = parseXml(xml, { maxDepth: 10, maxElements: 100, maxAttributeBytes: 1000 });
+    const { root } = parseXml(xml, { maxDepth: 10, maxElements: 100, maxAttributeBytes: 1000, maxNsPerElement: 8, maxNsPerDocument: 8 });
     const env = readEnvelope(root);
     assert.equal(env.body.name, 'Fault');
     const [faultcode, faultstring, detail] = env.body.children;

@@ -369,20 +369,34 @@ describe('producer end to end over mutual TLS', () => {
     assertFault(await post('journal-system', other), 'RP005');
   });
 
-  it('RP006 with the validator message and path for a schema violation', async () => {
+  it('RP006 with the element, the rule and the path for a schema violation', async () => {
     const bad = envelope({
       body: `<tjsr:PingForConfiguration><tjsr:serviceContractNamespace>${TJSR}</tjsr:serviceContractNamespace><tjsr:wrong>x</tjsr:wrong></tjsr:PingForConfiguration>`,
     });
     const r = await post('journal-system', bad);
     assertFault(r, 'RP006');
     assert.match(r.body, /<rp:path>[^<]*PingForConfiguration[^<]*<\/rp:path>/);
-    assert.match(r.body, /<rp:message>[^<]*wrong[^<]*<\/rp:message>/);
+    assert.match(r.body, /<rp:message>element \{[^}]*\}wrong: this element is not expected here<\/rp:message>/);
   });
 
-  it('checks LogicalAddress and TAK before the schema (unauthorised callers learn nothing of it)', async () => {
-    const bad = envelope({ body: `<tjsr:PingForConfiguration><tjsr:wrong/></tjsr:PingForConfiguration>` });
-    assertFault(await post('unknown', bad), 'RP007');
-    assertFault(await post('journal-system', envelope({ la: 'NOT-SERVED', body: `<tjsr:PingForConfiguration><tjsr:wrong/></tjsr:PingForConfiguration>` })), 'RP004');
+  it('checks who before what: identity and TAK for the contract before the body, LogicalAddress and TAK before the schema', async () => {
+    // no TAK entry for the contract, or no HSA-id: refused before the body is parsed, and the connection closed
+    const malformed = envelope().replace('</soapenv:Body>', '<unclosed></soapenv:Body>');
+    const stranger = await post('unknown', malformed);
+    assertFault(stranger, 'RP007');
+    assert.equal(stranger.headers.connection, 'close');
+    assertFault(await post('no-hsa-id', malformed), 'RP008');
+    assertFault(await post('journal-system', malformed), 'RP001');
+    // in TAK for the contract: LogicalAddress and TAK at that address come before the schema
+    const bad = (la: string) => envelope({ la, body: `<tjsr:PingForConfiguration><tjsr:wrong/></tjsr:PingForConfiguration>` });
+    assertFault(await post('journal-system', bad('NOT-SERVED')), 'RP004');
+    producer.tak.reload({ ...config, tak: [...config.tak, { consumer: 'SE5599999991-1007', contract: TJSR, logicalAddress: LA }] });
+    try {
+      assertFault(await post('unknown', bad('OTHER-PRODUCER')), 'RP007');
+      assertFault(await post('unknown', bad(LA)), 'RP006');
+    } finally {
+      producer.tak.reload(config);
+    }
   });
 
   it('RP002 for an oversized body (declared and streamed) and for deep nesting', async () => {

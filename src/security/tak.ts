@@ -7,6 +7,8 @@ import type { Config, ConsumerRegistration, TakEntry } from '../config.js';
 
 interface Tables {
   readonly triples: ReadonlySet<string>;
+  /** consumer + contract of every triple: who may call a contract at all (any logical address). */
+  readonly contracts: ReadonlySet<string>;
   readonly served: ReadonlySet<string>;
   readonly routingNodes: ReadonlySet<string>;
   readonly consumers: ReadonlyMap<string, ConsumerRegistration>;
@@ -18,14 +20,17 @@ const WILDCARD = '*';
 function build(config: Pick<Config, 'tak' | 'logicalAddresses' | 'routingNodes' | 'consumers'>): Tables {
   if (!Array.isArray(config.tak)) throw new TypeError('tak must be an array of {consumer, contract, logicalAddress}');
   const triples = new Set<string>();
+  const contracts = new Set<string>();
   for (const e of config.tak as readonly TakEntry[]) {
     if (!e || typeof e.consumer !== 'string' || typeof e.contract !== 'string' || typeof e.logicalAddress !== 'string') {
       throw new TypeError(`invalid TAK entry ${JSON.stringify(e)}`);
     }
     triples.add(e.consumer + SEP + e.contract + SEP + e.logicalAddress);
+    contracts.add(e.consumer + SEP + e.contract);
   }
   return {
     triples,
+    contracts,
     served: new Set(config.logicalAddresses),
     routingNodes: new Set(config.routingNodes),
     consumers: new Map(Object.entries(config.consumers ?? {})),
@@ -55,6 +60,14 @@ export class Tak {
 
   consumer(hsaId: string): ConsumerRegistration | undefined {
     return this.tables.consumers.get(hsaId);
+  }
+
+  /**
+   * Has `consumer` any TAK entry for `contractNamespace`, at any logical address? Asked before the body
+   * is read, so a caller with no entry for the contract costs no parse (README, Faults).
+   */
+  authorisesContract(consumer: string, contractNamespace: string): boolean {
+    return this.tables.contracts.has(consumer + SEP + contractNamespace);
   }
 
   /**

@@ -7,6 +7,7 @@
  */
 import type { AnyElement, BuiltinType, ComplexTypeMeta, ContractDefinition, FieldMeta, TypeMeta } from '../../contracts/rivta.js';
 import { escapeAttr, escapeText } from './escape.js';
+import { CapturedElement, type Fragments } from './any-element.js';
 import type { XmlElement } from './xml.js';
 
 type Kind = 'string' | 'collapse' | 'boolean' | 'number' | 'float';
@@ -48,8 +49,8 @@ interface ComplexPlan {
   readonly key: string;
   readonly elements: readonly FieldPlan[];
   readonly attributes: readonly FieldPlan[];
-  /** Decode lookup: `{ns}local` or `local` → element field. */
-  readonly byQName: ReadonlyMap<string, FieldPlan>;
+  /** Decode lookup: namespace ('' for none) → local name → element field (no key string built per element). */
+  readonly byNs: ReadonlyMap<string, ReadonlyMap<string, FieldPlan>>;
   /** Decode lookup for attributes: Clark name → field. */
   readonly attrByQName: ReadonlyMap<string, FieldPlan>;
   readonly hasAny: boolean;
@@ -149,7 +150,7 @@ export class ContractCodec {
   private complexPlan(key: string, meta: ComplexTypeMeta): ComplexPlan {
     const elements: FieldPlan[] = [];
     const attributes: FieldPlan[] = [];
-    const byQName = new Map<string, FieldPlan>();
+    const byNs = new Map<string, Map<string, FieldPlan>>();
     const attrByQName = new Map<string, FieldPlan>();
     let hasAny = false;
     for (const f of meta.fields) {
@@ -167,7 +168,9 @@ export class ContractCodec {
       };
       if (f.kind === 'element') {
         elements.push(fp);
-        byQName.set(clark(f.ns, f.name), fp);
+        const ns = f.ns ?? '';
+        if (!byNs.has(ns)) byNs.set(ns, new Map());
+        byNs.get(ns)!.set(f.name, fp);
       } else {
         attributes.push(fp);
         attrByQName.set(clark(f.ns, f.name), fp);
@@ -178,7 +181,7 @@ export class ContractCodec {
       key,
       elements,
       attributes,
-      byQName,
+      byNs,
       attrByQName,
       hasAny,
       simpleContent: undefined,
@@ -213,10 +216,10 @@ export class ContractCodec {
 
   /** Decodes an element by a type key (`{ns}Name` or `xs:<builtin>`). `source` is the parsed text, for xs:any. */
   decode(el: XmlElement, typeKey: string, source: string): unknown {
-    return this.decodeWith(el, this.plan(typeKey), source);
+    return this.decodeWith(el, this.plan(typeKey), { source, declarations: new Map() });
   }
 
-  private decodeWith(el: XmlElement, plan: SimplePlan | ComplexPlan, source: string): unknown {
+  private decodeWith(el: XmlElement, plan: SimplePlan | ComplexPlan, at: Fragments): unknown {
     if (plan.simple) return decodeSimple(el.text, plan);
     const out: Record<string, unknown> = {};
     for (const key in el.attributes) {
@@ -228,14 +231,13 @@ export class ContractCodec {
       return out;
     }
     for (const child of el.children) {
-      const fp = plan.byQName.get(child.ns ? `{${child.ns}}${child.name}` : child.name);
+      const fp = plan.byNs.get(child.ns)?.get(child.name);
       if (fp) {
-        const v = this.decodeWith(child, this.fieldType(fp), source);
+        const v = this.decodeWith(child, this.fieldType(fp), at);
         if (fp.array) ((out[fp.name] as unknown[] | undefined) ?? (out[fp.name] = [])).push(v);
         else out[fp.name] = v;
       } else if (plan.hasAny) {
-        const any: AnyElement = { ns: child.ns || null, name: child.name, xml: verbatim(child, source) };
-        ((out.$any as AnyElement[] | undefined) ?? (out.$any = [])).push(any);
+        ((out.$any as AnyElement[] | undefined) ?? (out.$any = [])).push(new CapturedElement(child, at));
       }
     }
     return out;
@@ -359,25 +361,4 @@ function encodeSimple(value: unknown, plan: SimplePlan): string {
       if (value instanceof Date) return value.toISOString();
       throw new CodecError(`cannot encode a ${typeof value} as a simple value`);
   }
-}
-
-/**
- * The element's source text, with the namespace declarations it relies on from its ancestors
- * added to its start tag so the fragment stands alone.
- */
-function verbatim(el: XmlElement, source: string): string {
-  const xml = source.slice(el.start, el.end);
-  const scope = el.nsScope;
-  let extra = '';
-  for (const prefix in scope) {
-    const attr = prefix === '' ? 'xmlns=' : `xmlns:${prefix}=`;
-    // declared on the element itself already?
-    const tagEnd = xml.indexOf('>');
-    if (xml.lastIndexOf(attr, tagEnd) > 0) continue;
-    if (prefix === 'xml') continue;
-    extra += ` ${attr}"${escapeAttr(scope[prefix]!)}"`;
-  }
-  if (!extra) return xml;
-  const nameEnd = 1 + (el.prefix ? el.prefix.length + 1 : 0) + el.name.length;
-  return xml.slice(0, nameEnd) + extra + xml.slice(nameEnd);
 }

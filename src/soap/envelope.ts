@@ -24,10 +24,11 @@ export function readEnvelope(root: XmlElement): Envelope {
   let header: XmlElement | undefined;
   let body: XmlElement | undefined;
   for (const child of root.children) {
-    if (child.ns !== SOAP11_NS) throw new SoapFault('RP001', `Unexpected element ${child.name} in Envelope`);
+    // the element is not named: a caller's markup is not repeated in a fault (README, Faults)
+    if (child.ns !== SOAP11_NS) throw new SoapFault('RP001', 'Unexpected element in Envelope: only Header and Body belong there');
     if (child.name === 'Header' && !header && !body) header = child;
     else if (child.name === 'Body' && !body) body = child;
-    else throw new SoapFault('RP001', `Unexpected element ${child.name} in Envelope`);
+    else throw new SoapFault('RP001', 'Unexpected element in Envelope: one Header, then one Body');
   }
   if (!body) throw new SoapFault('RP001', 'The envelope has no Body');
   const first = body.children[0];

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ParseOption, XmlDocument, XmlValidateError, XsdValidator, XmlError } from 'libxml2-wasm';
+import { ParseOption, XmlDocument, XmlValidateError, XsdValidator, XmlError, type ErrorDetail } from 'libxml2-wasm';
 import { xmlRegisterFsInputProviders } from 'libxml2-wasm/lib/nodejs.mjs';
 import type { ContractDefinition } from '../../contracts/rivta.js';
 import { findProjectRoot } from '../project-root.js';
@@ -26,9 +26,14 @@ function ensureProviders(): void {
 /** Document parse options: no network, no external entities, no DTD loading. */
 const PARSE_OPTIONS = ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_NO_XXE;
 
+/**
+ * Why a document failed, in our words: the element (and attribute) and the rule broken, never the
+ * rejected value. libxml2 quotes values in its messages ("'x' is not a valid value of ..."), and a value
+ * may be an identity number, so its text never leaves this file (README, Faults).
+ */
 export interface ValidationFailure {
   readonly message: string;
-  /** XPath of the offending node when libxml2 reports it, else `line L, column C`. */
+  /** XPath of the offending element when libxml2 reports it, else `line L, column C`. */
   readonly path: string | undefined;
 }
 
@@ -77,7 +82,8 @@ export class EnvelopeValidator {
     try {
       doc = typeof xml === 'string' ? XmlDocument.fromString(xml, { option: PARSE_OPTIONS }) : XmlDocument.fromBuffer(xml, { option: PARSE_OPTIONS });
     } catch (err) {
-      return { message: `not well-formed: ${describe(err)}`, path: undefined };
+      const d = err instanceof XmlError && 'details' in err ? (err as { details?: ErrorDetail[] }).details?.[0] : undefined;
+      return { message: 'not well-formed', path: d ? `line ${d.line}, column ${d.col}` : undefined };
     }
     try {
       this.validator.validate(doc);
@@ -85,9 +91,9 @@ export class EnvelopeValidator {
     } catch (err) {
       if (err instanceof XmlValidateError && err.details.length > 0) {
         const d = err.details[0]!;
-        return { message: d.message.trim(), path: d.xpath ?? `line ${d.line}, column ${d.col}` };
+        return { message: describeViolation(d.message), path: d.xpath ?? `line ${d.line}, column ${d.col}` };
       }
-      return { message: describe(err), path: undefined };
+      return { message: 'does not conform to the schema', path: undefined };
     } finally {
       doc.dispose();
     }
@@ -96,6 +102,42 @@ export class EnvelopeValidator {
   dispose(): void {
     this.validator.dispose();
   }
+}
+
+/** libxml2's schema messages by the rule they report, as fixed text; the first match wins. */
+const RULES: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray) => string]> = [
+  [/\[facet '(\w{1,40})'\]/, (m) => `the value breaks the ${m[1]} facet`],
+  [/is not a valid value of the (?:local )?(atomic|list|union) type(?: '([\w.:{}/#-]{1,200})')?/, (m) => `not a valid value of the ${m[1]} type${m[2] ? ` ${m[2]}` : ''}`],
+  [/This element is not expected/, () => 'this element is not expected here'],
+  [/Missing child element/, () => 'a required child element is missing'],
+  [/The attribute .* is required but missing/s, () => 'a required attribute is missing'],
+  [/The attribute .* is not allowed/s, () => 'this attribute is not allowed'],
+  [/Character content other than whitespace is not allowed/, () => 'text is not allowed in element-only content'],
+  [/Element content is not allowed/, () => 'child elements are not allowed in simple content'],
+  [/xsi:type|does not resolve to a type definition|has no corresponding namespace declaration/, () => 'xsi:type does not name a usable type'],
+  [/nillable|xsi:nil/i, () => 'xsi:nil is not allowed here'],
+  [/No matching global (?:element )?declaration/, () => 'no declaration for this element'],
+];
+
+/** `Element '{ns}local'[, attribute 'a']: <text>` → the element, the attribute and the rule; the text itself is dropped. */
+export function describeViolation(message: string): string {
+  const m = /^Element '([^']{1,500})'(?:, attribute '([^']{1,500})')?: (.*)$/s.exec(message.trim());
+  const text = m ? m[3]! : message;
+  let rule = 'does not conform to the schema';
+  for (const [re, say] of RULES) {
+    const hit = re.exec(text);
+    if (hit) {
+      rule = say(hit);
+      break;
+    }
+  }
+  if (!m) return rule;
+  return `element ${clip(m[1]!)}${m[2] ? `, attribute ${clip(m[2])}` : ''}: ${rule}`;
+}
+
+/** Names are the caller's too; a long one is cut. */
+function clip(name: string): string {
+  return name.length > 200 ? `${name.slice(0, 200)}…` : name;
 }
 
 function describe(err: unknown): string {

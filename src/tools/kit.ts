@@ -78,7 +78,7 @@ export function defaultRole(config: Config, contract: ContractDefinition, logica
 }
 
 /** Generous limits: the tools read our own samples and a producer's answers, not hostile input. */
-export const TOOL_XML_LIMITS: XmlLimits = { maxDepth: 256, maxElements: 1_000_000, maxAttributeBytes: 1 << 20 };
+export const TOOL_XML_LIMITS: XmlLimits = { maxDepth: 256, maxElements: 1_000_000, maxAttributeBytes: 1 << 20, maxNsPerElement: 1 << 20, maxNsPerDocument: 1 << 20 };
 
 function logicalAddressElement(xml: string): { source: string; element: XmlElement | undefined } {
   const parsed = parseXml(xml, TOOL_XML_LIMITS);

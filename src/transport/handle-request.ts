@@ -3,19 +3,28 @@
  * in the order it happens:
  *
  *   route by path → GET ?wsdl / ?xsd= (no TAK) → POST only
- *   → correlation id (read or generated; echoed) → body, streamed under the size and time limits (RP002, RP011)
+ *   → correlation id (read or generated; echoed)
+ *   → peer HSA-id from the client certificate (RP008) → effective consumer (routing nodes)
+ *   → TAK: the effective consumer may call this contract at some logical address (RP007)
+ *   → body, streamed under the size and time limits (RP002, RP011)
  *   → parse with limits (RP001 / RP002) → SOAP 1.1 envelope (RP001, VersionMismatch)
  *   → dispatch: SOAPAction and body QName must agree (RP005)
- *   → peer HSA-id from the client certificate (RP008) → effective consumer (routing nodes)
  *   → LogicalAddress: missing (RP003), not served (RP004)
  *   → TAK (effective consumer, contract namespace, logical address) (RP007)
  *   → XSD validation of the whole envelope, per-contract mode (RP006)
  *   → decode → handler(request, context) → encode → 200 text/xml
  *   errors: DatabaseUnavailableError → RP010; anything else → RP009; never a stack trace.
  *
- * Why LogicalAddress and TAK come before XSD validation: that is the RIVTA / SKLTP VP order (VP checks
- * address and authorisation before the producer ever parses the payload). An unauthorised caller
- * learns nothing about the contract's schema and cannot make us spend validation time.
+ * Who before what (README, Faults): identity and the contract-level TAK check need only the headers,
+ * so a caller with no TAK entry for the contract is refused before its body is read or parsed; that
+ * refusal closes the connection, drops the unread body within the body limits, and a client waiting
+ * for `100 Continue` gets the fault instead. LogicalAddress and the full TAK triple come before XSD
+ * validation, as on SKLTP VP: an unauthorised caller learns nothing about the schema and costs no
+ * validation time.
+ *
+ * No echo: faults and log lines name the element, the position and the rule, never a value from the
+ * body or a free-text header (README, Faults). The log line carries the logical address only once it
+ * is known to be served.
  *
  * One structured log line per request, and one outcome callback (for metrics).
  */
@@ -32,6 +41,7 @@ import type { BoundOperation, BoundService, ServiceRegistry } from '../soap/serv
 import { parseXml, XmlInputError, type XmlElement, type XmlLimits } from '../soap/xml.js';
 import { effectiveConsumer, ORIGINAL_CONSUMER_HEADER, peerHsaId, type EffectiveConsumer } from '../security/identity.js';
 import type { Tak } from '../security/tak.js';
+import { ClientGone, endDiscardingBody, readBody } from './request-body.js';
 import { baseUrlFor, type ContractDocuments } from './wsdl.js';
 
 export const CORRELATION_HEADER = 'x-skltp-correlation-id';
@@ -58,30 +68,39 @@ export interface LifecycleDeps {
   readonly closing: () => boolean;
 }
 
-/** The body could not be read because the client went away; nothing is answered. */
-class ClientGone extends Error {}
-
 const CORRELATION_RE = /^[\x21-\x7e]{1,128}$/;
 const ENVELOPE_OPEN = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="${SOAP11_NS}"><soap:Body>`;
 const ENVELOPE_CLOSE = `</soap:Body></soap:Envelope>`;
 
-export function createRequestHandler(deps: LifecycleDeps): (req: IncomingMessage, res: ServerResponse) => void {
+/** The two entry points of the lifecycle: the server's `request` and `checkContinue` events. */
+export interface RequestHandlers {
+  readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  /** For a request with `Expect: 100-continue`: the go-ahead is sent only once the early checks pass. */
+  readonly onCheckContinue: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+export function createRequestHandler(deps: LifecycleDeps): RequestHandlers {
   const { config, registry, documents, tak, logger, onOutcome } = deps;
   const limits: XmlLimits = config.limits;
   const maxBody = config.limits.maxBodyBytes;
   const bodyTimeoutMs = config.limits.requestTimeoutMs;
 
-  return function onRequest(req, res) {
-    handle(req, res).catch((err: unknown) => {
+  const run = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
+    handle(req, res, expectsContinue).catch((err: unknown) => {
       // last resort: the lifecycle itself failed
       logger.error({ err }, 'request lifecycle failed');
-      if (!res.headersSent) sendFault(res, new SoapFault('RP009'), undefined, true);
+      if (!res.headersSent) sendFault(req, res, new SoapFault('RP009'), undefined, true, performance.now(), false);
       else res.destroy();
     });
   };
+  return {
+    onRequest: (req, res) => run(req, res, false),
+    onCheckContinue: (req, res) => run(req, res, true),
+  };
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     const started = performance.now();
+    const deadline = started + bodyTimeoutMs;
 
     // ---- route by path
     const url = req.url ?? '/';
@@ -110,9 +129,29 @@ export function createRequestHandler(deps: LifecycleDeps): (req: IncomingMessage
     let resultCode: string | undefined;
     let errorCode: string | undefined;
     let peer: string | undefined;
+    let continued = false;
+    let bodyRead = false;
     try {
+      // ---- who is calling (RP008), and on whose behalf: from the TLS session and headers alone
+      peer = peerHsaId(req.socket as TLSSocket);
+      if (!peer) throw new SoapFault('RP008');
+      who = effectiveConsumer(peer, req.headers[ORIGINAL_CONSUMER_HEADER], tak);
+      if (who.ignoredHeader) {
+        logger.warn(
+          { correlationId, logId, peer, reason: who.ignoredHeader },
+          `${ORIGINAL_CONSUMER_HEADER} ignored: ${who.ignoredHeader === 'not-a-routing-node' ? 'the peer is not a trusted routing node' : 'unusable value'}`,
+        );
+      }
+
+      // ---- TAK for the contract at any logical address (RP007): a stranger costs no read and no parse
+      if (!tak.authorisesContract(who.consumerHsaId, contract.namespace)) throw new SoapFault('RP007');
+
       // ---- body: streamed, bounded in size and time
-      const body = await readBody(req, res);
+      const body = await readBody(req, maxBody, deadline, () => {
+        if (expectsContinue) res.writeContinue();
+        continued = true;
+      });
+      bodyRead = true;
 
       // ---- parse (limits: RP001 / RP002); UTF-8 only: invalid bytes would otherwise become U+FFFD
       // here and only fail later, in the schema validator, as RP006
@@ -126,7 +165,7 @@ export function createRequestHandler(deps: LifecycleDeps): (req: IncomingMessage
         throw err;
       }
       if (parsed.encoding && !/^utf-?8$/i.test(parsed.encoding)) {
-        throw new SoapFault('RP001', `Unsupported encoding ${parsed.encoding.slice(0, 40)}; use UTF-8`);
+        throw new SoapFault('RP001', 'The XML declaration names an encoding other than UTF-8');
       }
 
       // ---- SOAP 1.1 envelope (RP001 / VersionMismatch)
@@ -135,25 +174,14 @@ export function createRequestHandler(deps: LifecycleDeps): (req: IncomingMessage
       // ---- dispatch: SOAPAction and body QName must agree (RP005)
       op = dispatch(service, req.headers.soapaction, envelope.body);
 
-      // ---- who is calling (RP008), and on whose behalf
-      peer = peerHsaId(req.socket as TLSSocket);
-      if (!peer) throw new SoapFault('RP008');
-      who = effectiveConsumer(peer, req.headers[ORIGINAL_CONSUMER_HEADER], tak);
-      if (who.ignoredHeader) {
-        logger.warn(
-          { correlationId, logId, peer, reason: who.ignoredHeader },
-          `${ORIGINAL_CONSUMER_HEADER} ignored: ${who.ignoredHeader === 'not-a-routing-node' ? 'the peer is not a trusted routing node' : 'unusable value'}`,
-        );
-      }
-
-      // ---- LogicalAddress: missing (RP003), not served (RP004)
+      // ---- LogicalAddress: missing (RP003), not served (RP004); logged only once known to be served
       const laElement = envelope.headers.find((h) => h.name === 'LogicalAddress' && `{${h.ns}}${h.name}` === LOGICAL_ADDRESS_QNAME);
-      logicalAddress = laElement?.text.trim();
-      if (!logicalAddress) throw new SoapFault('RP003');
-      if (logicalAddress.length > 256) throw new SoapFault('RP004');
-      if (!tak.serves(logicalAddress)) throw new SoapFault('RP004');
+      const address = laElement?.text.trim();
+      if (!address) throw new SoapFault('RP003');
+      if (address.length > 256 || !tak.serves(address)) throw new SoapFault('RP004');
+      logicalAddress = address;
 
-      // ---- TAK on the effective consumer (RP007)
+      // ---- TAK on the effective consumer at this logical address (RP007)
       if (!tak.isAuthorised(who.consumerHsaId, contract.namespace, logicalAddress)) throw new SoapFault('RP007');
 
       // ---- XSD validation of the whole envelope (RP006), per-contract mode
@@ -206,8 +234,8 @@ export function createRequestHandler(deps: LifecycleDeps): (req: IncomingMessage
         // the stack trace goes to the log, never to the caller
         logger.error({ err, correlationId, logId, contract: contract.name }, `${fault.code} ${fault.code === 'RP010' ? 'database unavailable' : 'internal error'}`);
       }
-      const close = fault.code === 'RP002' || fault.code === 'RP011' || deps.closing();
-      if (!res.destroyed && !res.headersSent) sendFault(res, fault, correlationId, close);
+      const close = !bodyRead || fault.code === 'RP002' || fault.code === 'RP011' || deps.closing();
+      if (!res.destroyed && !res.headersSent) sendFault(req, res, fault, correlationId, close, deadline, expectsContinue && !continued);
     }
     logLine(faultCode ? 'fault' : 'ok');
 
@@ -235,76 +263,32 @@ export function createRequestHandler(deps: LifecycleDeps): (req: IncomingMessage
     }
   }
 
-  /** Reads the body; RP002 over the limit (early on Content-Length, else while streaming), RP011 when too slow. */
-  function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer> {
-    return new Promise<Buffer>((resolve, reject) => {
-      const declared = req.headers['content-length'];
-      if (declared !== undefined && Number(declared) > maxBody) {
-        discardAndClose(req, res);
-        reject(new SoapFault('RP002', `Content-Length ${Number(declared)} exceeds ${maxBody} bytes`));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let done = false;
-      const timer = setTimeout(() => {
-        finish();
-        discardAndClose(req, res);
-        reject(new SoapFault('RP011', `Body not received within ${bodyTimeoutMs} ms`));
-      }, bodyTimeoutMs);
-      const finish = () => {
-        done = true;
-        clearTimeout(timer);
-        req.off('data', onData);
-        req.off('end', onEnd);
-        req.off('error', onGone);
-        req.off('aborted', onGone);
-      };
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBody) {
-          finish();
-          discardAndClose(req, res);
-          reject(new SoapFault('RP002', `Body exceeds ${maxBody} bytes`));
-          return;
-        }
-        chunks.push(chunk);
-      };
-      const onEnd = () => {
-        if (done) return;
-        finish();
-        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-      };
-      const onGone = () => {
-        if (done) return;
-        finish();
-        reject(new ClientGone());
-      };
-      req.on('data', onData);
-      req.on('end', onEnd);
-      req.on('error', onGone);
-      req.on('aborted', onGone);
-    });
-  }
-
   /**
-   * After refusing a body: answer with `Connection: close`, and keep draining (without buffering) for a
-   * moment so the client can read the fault instead of seeing a reset; then drop the connection.
+   * THE one place faults are written. A fault answered before the request body has all arrived (a refusal
+   * before reading it, or a body over the limits) closes the connection, and the rest of the body is
+   * dropped within the body limits (request-body.ts); `clientWaits`: the client asked for `100 Continue`
+   * and was not given it, so it sends no body.
    */
-  function discardAndClose(req: IncomingMessage, res: ServerResponse): void {
-    res.setHeader('Connection', 'close');
-    let discarded = 0;
-    const drop = () => req.socket.destroy();
-    const guard = setTimeout(drop, 2000);
-    guard.unref();
-    req.on('data', (c: Buffer) => {
-      discarded += c.length;
-      if (discarded > 4 * maxBody) drop();
-    });
-    req.on('end', () => clearTimeout(guard));
-    res.on('finish', () => {
-      if (req.complete) clearTimeout(guard);
-    });
+  function sendFault(
+    req: IncomingMessage,
+    res: ServerResponse,
+    fault: SoapFault,
+    correlationId: string | undefined,
+    close: boolean,
+    deadline: number,
+    clientWaits: boolean,
+  ): void {
+    const body = buildFault(fault, correlationId);
+    const pending = !req.complete;
+    const headers: Record<string, string | number> = { 'Content-Type': XML_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) };
+    if (close || pending) headers.Connection = 'close';
+    res.writeHead(500, headers);
+    if (!pending) {
+      res.end(body);
+      return;
+    }
+    res.write(body);
+    endDiscardingBody(req, res, maxBody, deadline, clientWaits);
   }
 
   function serveDocument(req: IncomingMessage, res: ServerResponse, service: BoundService, query: string, started: number): void {
@@ -337,15 +321,6 @@ export function createRequestHandler(deps: LifecycleDeps): (req: IncomingMessage
   }
 }
 
-/** THE one place faults are written. */
-function sendFault(res: ServerResponse, fault: SoapFault, correlationId: string | undefined, close: boolean): void {
-  const body = buildFault(fault, correlationId);
-  const headers: Record<string, string | number> = { 'Content-Type': XML_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) };
-  if (close) headers.Connection = 'close';
-  res.writeHead(500, headers);
-  res.end(body);
-}
-
 function readCorrelationId(h: string | string[] | undefined): string {
   const v = Array.isArray(h) ? h[0] : h;
   return v !== undefined && CORRELATION_RE.test(v) ? v : randomUUID();
@@ -361,11 +336,11 @@ function dispatch(service: BoundService, soapAction: string | string[] | undefin
   }
   if (action) {
     const byAction = service.bySoapAction.get(action);
-    if (!byAction) throw new SoapFault('RP005', `Unknown SOAPAction ${action.slice(0, 200)}`);
-    if (byAction !== byBody) throw new SoapFault('RP005', `SOAPAction ${action.slice(0, 200)} does not match the body element ${qname.slice(0, 200)}`);
+    if (!byAction) throw new SoapFault('RP005', 'The SOAPAction names no operation of this contract');
+    if (byAction !== byBody) throw new SoapFault('RP005', 'The SOAPAction does not match the body element');
     return byAction;
   }
-  if (!byBody) throw new SoapFault('RP005', `Unknown operation ${qname.slice(0, 200)}`);
+  if (!byBody) throw new SoapFault('RP005', 'The body element is not an operation of this contract');
   return byBody;
 }
 

@@ -90,7 +90,7 @@ export function createProducer(options: ProducerOptions): Producer {
   let closing = false;
   let server: ProducerServer | undefined;
 
-  const onRequest = createRequestHandler({
+  const { onRequest, onCheckContinue } = createRequestHandler({
     config,
     registry,
     documents,
@@ -138,6 +138,8 @@ export function createProducer(options: ProducerOptions): Producer {
           if (events.listenerCount('connectionDropped') > 0) events.emit('connectionDropped', d);
         },
       });
+      // a client that waits for 100 Continue gets it only after the checks that need no body (README, Faults)
+      s.on('checkContinue', onCheckContinue);
       server = s;
       return new Promise((resolve, reject) => {
         s.once('error', reject);
