@@ -7,9 +7,7 @@
  *   import { drillBodyShapes } from './drill-bodies.js';
  *   const rows = await drillBodyShapes({ port, tls: creds('journal-system'), otherTls: creds('supervisor') });
  *
- * Runnable alone (after `npm run build`): `node dist/bench/drill-bodies.js [--runs 3] [--no-network]`
- * measures in this process, then starts the built producer as its own process (generated dev PKI, demo
- * data, default limits) and drills it. Figures: docs/performance.md.
+ * `npm run drill:hostile -- --section bodies` runs it (drillBodies below). Figures: docs/performance.md.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,11 +16,11 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureDevPki } from '../certs/generate.js';
 import { findProjectRoot } from '../src/project-root.js';
 import { bodyShapes, measureInProcess, SHAPE_OPERATION, type BodyShape, type InProcessRow } from './body-shapes.js';
 import type { ClientTls } from './load.js';
+import type { DrillTable } from './drill-table.js';
 
 export { bodyShapes, measureInProcess, DEFAULT_SHAPE_LIMITS, SHAPE_OPERATION, type BodyShape, type InProcessRow } from './body-shapes.js';
 
@@ -133,19 +131,6 @@ export async function drillBodyShapes(options: DrillOptions): Promise<DrillRow[]
   return rows.map((r) => ({ ...r, ratio: r.ms / plain }));
 }
 
-export function formatInProcess(rows: readonly InProcessRow[]): string {
-  const lines = rows.map((r) => `| ${r.shape} | ${r.bytes} | ${r.outcome} | ${r.ms.toFixed(1)} | ${r.ratio.toFixed(2)} |`);
-  return ['| shape | bytes | outcome | parse+validate+decode ms | × plain |', '|---|---:|---|---:|---:|', ...lines].join('\n');
-}
-
-export function formatDrill(rows: readonly DrillRow[]): string {
-  const lines = rows.map(
-    (r) => `| ${r.shape} | ${r.bytes} | ${r.answer} | ${r.ms.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.otherMaxMs.toFixed(1)} | ${r.otherErrors} |`,
-  );
-  const head = '| shape | bytes | answer | round trip ms | × plain | other caller: slowest ms | other caller: errors |';
-  return [head, '|---|---:|---|---:|---:|---:|---:|', ...lines].join('\n');
-}
-
 // ------------------------------------------------------------------------------------ run alone
 
 async function freePort(): Promise<number> {
@@ -169,11 +154,20 @@ async function waitReady(adminPort: number): Promise<void> {
   throw new Error('the producer was not ready within 120 s');
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
-  process.stdout.write(`## In process: parse + validate + decode (fastest of ${runs + 2})\n\n${formatInProcess(measureInProcess(bodyShapes(), { runs: runs + 2 }))}\n\n`);
-  if (args.includes('--no-network')) return;
+/**
+ * The drill:hostile section "bodies": the in-process measurement, then the built producer started as its
+ * own process (generated dev PKI, demo data, default limits) and drilled over mutual TLS.
+ */
+export async function drillBodies(options: { readonly quick: boolean }): Promise<DrillTable[]> {
+  const runs = options.quick ? 1 : 3;
+  const inProcess = measureInProcess(bodyShapes(), { runs: runs + 2 });
+  const tables: DrillTable[] = [
+    {
+      title: `In process: parse + validate + decode per body shape at the default limits (fastest of ${runs + 2})`,
+      columns: ['shape', 'bytes', 'outcome', 'ms', '× plain'],
+      rows: inProcess.map((r) => [r.shape, r.bytes, r.outcome, r.ms.toFixed(1), r.ratio.toFixed(2)]),
+    },
+  ];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-drill-bodies-'));
   const certsDir = path.join(tmp, 'certs');
   await ensureDevPki(certsDir);
@@ -186,22 +180,20 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PRODUCER_') && k !== 'DATABASE_URL') env[k] = v;
   const producer = spawn(process.execPath, [path.join(findProjectRoot(), 'dist/src/main.js')], {
-    env: { ...env, PRODUCER_CERTS_DIR: certsDir, PRODUCER_DATA_DIR: path.join(tmp, 'data'), PRODUCER_HOST: '127.0.0.1', PRODUCER_PORT: String(port), PRODUCER_ADMIN_PORT: String(adminPort), PRODUCER_LOG_LEVEL: process.env.DRILL_LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', process.env.DRILL_LOG_FILE ? fs.openSync(process.env.DRILL_LOG_FILE, 'a') : 'ignore', 'inherit'],
+    env: { ...env, PRODUCER_CERTS_DIR: certsDir, PRODUCER_DATA_DIR: path.join(tmp, 'data'), PRODUCER_HOST: '127.0.0.1', PRODUCER_PORT: String(port), PRODUCER_ADMIN_PORT: String(adminPort), PRODUCER_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
     await waitReady(adminPort);
     const rows = await drillBodyShapes({ port, tls: creds('journal-system'), otherTls: creds('supervisor'), runs });
-    process.stdout.write(`## Over mutual TLS to the built producer (fastest of ${runs})\n\n${formatDrill(rows)}\n`);
+    tables.push({
+      title: `Over mutual TLS to the built producer, another caller sending PingForConfiguration meanwhile (fastest of ${runs})`,
+      columns: ['shape', 'bytes', 'answer', 'round trip ms', '× plain', 'other caller: slowest ms', 'other caller: errors'],
+      rows: rows.map((r) => [r.shape, r.bytes, r.answer, r.ms.toFixed(1), r.ratio.toFixed(2), r.otherMaxMs.toFixed(1), r.otherErrors]),
+    });
   } finally {
     producer.kill('SIGKILL');
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
+  return tables;
 }

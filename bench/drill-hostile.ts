@@ -5,13 +5,15 @@
  * behaviour with small limits; this drill shows the figures at the defaults.
  *
  * Sections run in turn; each is a DrillSection that starts what it needs and returns tables, which
- * main() prints. A new section (for example `drillBodyShapes` from bench/drill-bodies.ts) is one more
+ * main() prints: `connections` (here) and `bodies` (bench/drill-bodies.ts). A new section is one more
  * entry in SECTIONS.
  */
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import { drillBodies } from './drill-bodies.js';
+import type { DrillOptions, DrillSection, DrillTable } from './drill-table.js';
 import { startTestApp, type TestApp } from '../test/helpers/app-fixture.js';
 import {
   authenticatedSocket,
@@ -25,24 +27,15 @@ import {
   type ClientCreds,
 } from '../test/helpers/hostile-clients.js';
 
-export interface DrillOptions {
-  /** Fewer attempts and one stream rate: a smoke run. */
-  readonly quick: boolean;
-}
 
-export interface DrillTable {
-  readonly title: string;
-  readonly columns: readonly string[];
-  readonly rows: ReadonlyArray<ReadonlyArray<string | number>>;
-  readonly notes?: readonly string[];
-}
-
-export type DrillSection = (options: DrillOptions) => Promise<DrillTable[]>;
 
 /** Stated deviation from the defaults: the default keep-alive (60 s) would make the idle rows a minute long. */
 const DRILL_KEEPALIVE_MS = 10_000;
 
-const SECTIONS: ReadonlyArray<readonly [string, DrillSection]> = [['connections', drillConnections]];
+const SECTIONS: ReadonlyArray<readonly [string, DrillSection]> = [
+  ['connections', drillConnections],
+  ['bodies', drillBodies],
+];
 
 function ms(x: number): string {
   return x === Infinity ? 'kept (given up)' : `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
