@@ -77,7 +77,11 @@ export class ConnectionGuard {
   ) {
     server.on('connection', (socket: Socket) => this.accepted(socket));
     server.on('secureConnection', (socket: TLSSocket) => this.secured(socket));
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.requestStarted(req.socket as TLSSocket, res));
+    const started = (req: IncomingMessage, res: ServerResponse) => this.requestStarted(req.socket as TLSSocket, res);
+    server.on('request', started);
+    // A request with `Expect: 100-continue` arrives as 'checkContinue' instead (the producer answers it), and
+    // is in flight from then on just the same.
+    server.on('checkContinue', started);
   }
 
   /**
