@@ -48,9 +48,19 @@ forEachEngine('Database.write', (engine) => {
     const names = Array.from({ length: 40 }, (_, i) => `n${i}`);
     // While this thread holds a write transaction, the database thread waits for the lock and the
     // requests queue up: on SQLite they then share one transaction (savepoints keep them apart).
+    // Wait until the transaction has begun, not for a fixed time: on PostgreSQL it first takes a pooled
+    // connection, which on a busy machine can take longer than any short wait.
     let release!: () => void;
-    const held = db.transaction(() => new Promise<void>((r) => (release = r)));
-    await new Promise((r) => setImmediate(r));
+    let begun!: () => void;
+    const inside = new Promise<void>((r) => (begun = r));
+    const held = db.transaction(
+      () =>
+        new Promise<void>((r) => {
+          release = r;
+          begun();
+        }),
+    );
+    await inside;
     const settling = Promise.allSettled(
       names.map((name, i) => (i % 10 === 3 ? db.write(INSERT_THEN_FAIL, { engine: engine.engine, name }) : db.write(INSERT_ITEM, { engine: engine.engine, name }))),
     );

@@ -90,20 +90,25 @@ function makeEngine(engine: Engine): TestEngine & { cleanup(): Promise<void> } {
   };
 }
 
+/** Without TEST_DATABASE_URL: a visible skip, or under CI=true a failing test. */
+function declarePostgresMissing(suite: string): void {
+  if (process.env.CI === 'true') {
+    describe(suite, () => {
+      it('requires TEST_DATABASE_URL in CI', () => {
+        throw new Error('CI=true but TEST_DATABASE_URL is not set: the PostgreSQL half of the engine matrix cannot run');
+      });
+    });
+  } else {
+    process.stderr.write(`# ${suite}: SKIPPED — set TEST_DATABASE_URL=postgres://… to run it\n`);
+    describe(suite, { skip: 'TEST_DATABASE_URL not set' }, () => {});
+  }
+}
+
 /** Declares `body`'s tests once per engine, inside describe(`${name} [engine]`). */
 export function forEachEngine(name: string, body: (engine: TestEngine) => void): void {
   for (const engine of ['sqlite', 'postgres'] as const) {
     if (engine === 'postgres' && !PG_URL) {
-      if (process.env.CI === 'true') {
-        describe(`${name} [postgres]`, () => {
-          it('requires TEST_DATABASE_URL in CI', () => {
-            throw new Error('CI=true but TEST_DATABASE_URL is not set: the PostgreSQL half of the engine matrix cannot run');
-          });
-        });
-      } else {
-        process.stderr.write(`# ${name} [postgres]: SKIPPED — set TEST_DATABASE_URL=postgres://… to run it\n`);
-        describe(`${name} [postgres]`, { skip: 'TEST_DATABASE_URL not set' }, () => {});
-      }
+      declarePostgresMissing(`${name} [postgres]`);
       continue;
     }
     describe(`${name} [${engine}]`, () => {
@@ -112,6 +117,24 @@ export function forEachEngine(name: string, body: (engine: TestEngine) => void):
       body(e);
     });
   }
+}
+
+/** Declares `body`'s tests once, inside describe(`${name} [sqlite and postgres]`), with both engines at hand. */
+export function withBothEngines(name: string, body: (sqlite: TestEngine, postgres: TestEngine) => void): void {
+  const suite = `${name} [sqlite and postgres]`;
+  if (!PG_URL) {
+    declarePostgresMissing(suite);
+    return;
+  }
+  describe(suite, () => {
+    const sqlite = makeEngine('sqlite');
+    const postgres = makeEngine('postgres');
+    after(async () => {
+      await sqlite.cleanup();
+      await postgres.cleanup();
+    });
+    body(sqlite, postgres);
+  });
 }
 
 export function hasPostgres(): boolean {
