@@ -2,7 +2,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FmbStore } from '../src/insurancemedicine/fmb-store.js';
 import { isDemoFmbLoaded, loadDemoFmb } from '../src/insurancemedicine/demo.js';
-import { parseImportFile } from '../src/insurancemedicine/model.js';
+import { parseImportFile } from '../src/insurancemedicine/import-format.js';
 import { createGetDiagnosisHandler } from '../src/insurancemedicine/get-diagnosis.js';
 import { createGetDecisionSupportHandler } from '../src/insurancemedicine/get-decision-support.js';
 import { forEachEngine } from './helpers/engines.js';
