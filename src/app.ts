@@ -24,7 +24,7 @@ import { FmbStore } from './insurancemedicine/fmb-store.js';
 import { isDemoFmbLoaded, loadDemoFmb } from './insurancemedicine/demo.js';
 import { resolveAccessProfiles } from './licensetopractice/access-profiles.js';
 import { personnelAuditSink } from './licensetopractice/audit-sink.js';
-import { isDemoPersonnelLoaded, loadDemoPersonnel } from './licensetopractice/generate.js';
+import { isDemoPersonnelLoaded, loadDemoPersonnel } from './licensetopractice/register-loader.js';
 import { PersonnelStore } from './licensetopractice/personnel-store.js';
 import { createSearchPersonnelService } from './licensetopractice/search-personnel.js';
 import { createPingForConfigurationHandler } from './monitoring/ping-for-configuration.js';
