@@ -12,8 +12,9 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config.js';
-import { buildFault, SoapFault, XML_CONTENT_TYPE } from '../soap/fault.js';
+import { SoapFault } from '../soap/fault.js';
 import { ConnectionGuard, type ConnectionDrop } from './connection-guard.js';
+import { endSocketWithFault } from './send-fault.js';
 
 export interface TlsRefusal {
   /** OpenSSL / Node error code when known (e.g. ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE, CERT_HAS_EXPIRED), else 'unknown'. */
@@ -107,10 +108,7 @@ export function createHttpsServer(config: Pick<Config, 'tls' | 'limits'>, hooks:
       return;
     }
     if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      const body = buildFault(new SoapFault('RP011', 'Request headers or body not received in time'));
-      socket.end(
-        `HTTP/1.1 500 Internal Server Error\r\nContent-Type: ${XML_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
+      endSocketWithFault(socket, new SoapFault('RP011', 'Request headers or body not received in time'));
     } else if (err.code === 'HPE_HEADER_OVERFLOW') {
       socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     } else if (err.code === 'ECONNRESET') {
