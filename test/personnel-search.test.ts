@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { createLogger } from '../src/log.js';
 import type { ConsumerCategory } from '../src/config.js';
 import { DEFAULT_ACCESS_PROFILES } from '../src/licensetopractice/access-profiles.js';
@@ -14,7 +13,7 @@ import { generatePersons } from '../src/licensetopractice/generate.js';
 import { isDemoPersonnelLoaded, loadDemoPersonnel } from '../src/licensetopractice/register-loader.js';
 import { nameKey } from '../src/licensetopractice/name-key.js';
 import { PersonnelStore } from '../src/licensetopractice/personnel-store.js';
-import { createSearchPersonnelService, type PersonnelAuditEvent } from '../src/licensetopractice/search-personnel.js';
+import { createSearchPersonnelHandler, type PersonnelAuditEvent } from '../src/licensetopractice/search-personnel.js';
 import type {
   SearchPersonnelResponseType as SearchPersonnelResponse,
   SearchPersonnelType as SearchPersonnelRequest,
@@ -22,28 +21,22 @@ import type {
 import type { RequestContext } from '../src/soap/context.js';
 import { AuditTrail, createIdentifierHasher } from '../src/storage/audit.js';
 import { ensureAuditKeys } from '../src/storage/audit-keys.js';
+import { handlerContext } from './helpers/request-context.js';
 import { availableEngines, openTestDb, type TestDb } from './personnel-support.js';
 
 const COUNT = 6000;
 /** limits.maxCriteria for this suite: small, so the edge is cheap to reach. */
 const CAP = 3;
 const register = [...generatePersons(1, COUNT)];
-const silent = pino({ level: 'silent' });
 
 function ctx(category: ConsumerCategory | undefined, consumer = 'SE5599999991-1002', extra: Partial<RequestContext> = {}): RequestContext {
-  return {
-    correlationId: crypto.randomUUID(),
-    logId: crypto.randomUUID(),
-    logicalAddress: 'TEST-PRODUCER',
+  return handlerContext({
     peerHsaId: consumer,
     consumerHsaId: consumer,
-    viaRoutingNode: false,
     consumer: category ? { category } : undefined,
     contractName: 'SearchPersonnel',
-    requestXml: '',
-    log: silent,
     ...extra,
-  };
+  });
 }
 
 const engines = await availableEngines();
@@ -67,7 +60,7 @@ for (const engine of engines) {
       ensureAuditKeys(keysFile);
       trail = new AuditTrail(t.database, { keysFile });
       const sink = personnelAuditSink(trail);
-      const service = createSearchPersonnelService({
+      const service = createSearchPersonnelHandler({
         store: new PersonnelStore(t.database),
         profiles: DEFAULT_ACCESS_PROFILES,
         hashIdentifier: hash,
