@@ -26,6 +26,8 @@ export interface TlsRefusal {
 
 export interface ServerHooks {
   readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  /** A request with `Expect: 100-continue`; without this hook Node sends `100 Continue` itself and calls onRequest. */
+  readonly onCheckContinue?: (req: IncomingMessage, res: ServerResponse) => void;
   readonly onTlsRefused: (r: TlsRefusal) => void;
   /** A connection closed by the handshake deadline or to make room under a connection cap. */
   readonly onConnectionDropped?: (d: ConnectionDrop) => void;
@@ -88,6 +90,14 @@ export function createHttpsServer(config: Pick<Config, 'tls' | 'limits'>, hooks:
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.headersTimeout = limits.headersTimeoutMs;
   const connectionGuard = new ConnectionGuard(server, limits, hooks.onConnectionDropped ?? (() => {}));
+  const { onCheckContinue } = hooks;
+  if (onCheckContinue) {
+    // Node emits 'checkContinue' instead of 'request' for such a request: the guard must count it too.
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      connectionGuard.requestStarted(req, res);
+      onCheckContinue(req, res);
+    });
+  }
 
   // A TLS error before the handshake completed ends the connection. First in line: Node's https server
   // passes the error on as 'clientError', whose handler below would try to answer in HTTP over a socket
