@@ -37,7 +37,7 @@ const wsdlFile = path.join(root, 'wsdl', 'GetDiagnosisInteraction_1.0_RIVTABP21.
 
 const db = await openDatabase(config, logger, { migrate: false });
 const handler = createGetDiagnosisHandler(new FmbStore(db), { maxCriteria: config.limits.maxCriteria });
-let logIds = 0;
+let calls = 0;
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
@@ -51,7 +51,19 @@ const service = {
             includeInactive: args.includeInactive === true || args.includeInactive === 'true',
             changedSince: args.changedSince as string | undefined,
           } as Parameters<typeof handler.GetDiagnosis>[0],
-          { logId: `peer-${++logIds}`, headers: { LogicalAddress: 'TEST-PRODUCER' } },
+          {
+            correlationId: `peer-${++calls}`,
+            logId: `peer-${calls}`,
+            logicalAddress: 'TEST-PRODUCER',
+            peerHsaId: 'SE5599999991-1001',
+            consumerHsaId: 'SE5599999991-1001',
+            viaRoutingNode: false,
+            consumer: undefined,
+            contractName: 'GetDiagnosis',
+            requestXml: '',
+            log: logger,
+            headers: { LogicalAddress: 'TEST-PRODUCER' },
+          },
         );
       },
     },

@@ -24,9 +24,9 @@ import { FmbStore } from './insurancemedicine/fmb-store.js';
 import { isDemoFmbLoaded, loadDemoFmb } from './insurancemedicine/demo.js';
 import { resolveAccessProfiles } from './licensetopractice/access-profiles.js';
 import { personnelAuditSink } from './licensetopractice/audit-sink.js';
-import { isDemoPersonnelLoaded, loadDemoPersonnel } from './licensetopractice/generate.js';
+import { isDemoPersonnelLoaded, loadDemoPersonnel } from './licensetopractice/register-loader.js';
 import { PersonnelStore } from './licensetopractice/personnel-store.js';
-import { createSearchPersonnelService } from './licensetopractice/search-personnel.js';
+import { createSearchPersonnelHandler } from './licensetopractice/search-personnel.js';
 import { createPingForConfigurationHandler } from './monitoring/ping-for-configuration.js';
 import { Metrics } from './ops/metrics.js';
 import { AuditTrail, createIdentifierHasher, loadAuditHmacKey, type AuditHead } from './storage/audit.js';
@@ -100,7 +100,7 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   producer.addService(getDecisionSupportContract, createGetDecisionSupportHandler(fmb, { maxCriteria }));
   producer.addService(
     searchPersonnelContract,
-    createSearchPersonnelService({
+    createSearchPersonnelHandler({
       store: new PersonnelStore(db),
       profiles: resolveAccessProfiles(config.personnelAccessProfiles),
       audit: personnelAuditSink(audit),

@@ -22,7 +22,7 @@ import { startApplication, type Application } from '../src/app.js';
 import { ensureCaseKeys } from '../src/caseoverview/keys.js';
 import { loadConfig } from '../src/config.js';
 import { loadDemoFmb } from '../src/insurancemedicine/demo.js';
-import { loadDemoPersonnel } from '../src/licensetopractice/generate.js';
+import { loadDemoPersonnel } from '../src/licensetopractice/register-loader.js';
 import { createLogger } from '../src/log.js';
 import { startAdminServer } from '../src/ops/admin.js';
 import { openDatabase, type Database } from '../src/storage/database.js';

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildSnapshot } from '../src/insurancemedicine/fmb-store.js';
 import { queryDecisionSupports, queryDiagnoses } from '../src/insurancemedicine/lookup.js';
-import { contentHash, ImportFormatError, parseImportFile, type DecisionSupportRecord, type DiagnosisRecord } from '../src/insurancemedicine/model.js';
+import { ImportFormatError, parseImportFile } from '../src/insurancemedicine/import-format.js';
+import { contentHash, type DecisionSupportRecord, type DiagnosisRecord } from '../src/insurancemedicine/model.js';
 import { findProjectRoot } from '../src/project-root.js';
 
 /** The configured cap on a repeated criterion (limits.maxCriteria); small here so the edge is cheap to reach. */

@@ -2,15 +2,16 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FmbStore } from '../src/insurancemedicine/fmb-store.js';
 import { isDemoFmbLoaded, loadDemoFmb } from '../src/insurancemedicine/demo.js';
-import { parseImportFile } from '../src/insurancemedicine/model.js';
+import { parseImportFile } from '../src/insurancemedicine/import-format.js';
 import { createGetDiagnosisHandler } from '../src/insurancemedicine/get-diagnosis.js';
 import { createGetDecisionSupportHandler } from '../src/insurancemedicine/get-decision-support.js';
 import { forEachEngine } from './helpers/engines.js';
+import { handlerContext } from './helpers/request-context.js';
 import type { Database } from '../src/storage/database.js';
 
 /** The handlers' limits as the default configuration sets them. */
 const LIMITS = { maxCriteria: 100 };
-const ctx = { logId: '6f1c1d7e-5d53-4a43-8b0e-2b1b2f9e0a11', headers: { LogicalAddress: 'TEST-PRODUCER' } };
+const ctx = handlerContext({ contractName: 'GetDiagnosis' });
 
 function file(overrides: { displayName?: string; dsText?: string; mode?: 'merge' | 'replace'; extra?: boolean } = {}) {
   return parseImportFile({

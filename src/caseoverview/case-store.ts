@@ -1,80 +1,33 @@
 /**
- * The case hub's one data-access module: pushes (with history, outbox and audit in one transaction),
- * the overview read, outbox claiming for the notifier, retention and key rotation. Handlers never
- * build SQL; every statement here binds its parameters.
+ * The case hub's one data-access object, on the event loop: pushes (queued for group commit), the
+ * overview read, the outbox for the notifier, retention and key rotation. Handlers never build SQL;
+ * every statement binds its parameters. The hot paths' SQL lives in the database programs
+ * (case-programs.ts), which run on SQLite's database thread; what they exchange with this store is in
+ * case-rows.ts.
  *
- * Group commit (spec §5.4, §8). `push()` queues; one flush applies every queued push in ONE write
- * transaction and resolves each caller only after that transaction has committed (SQLite WAL with
- * synchronous=FULL, or PostgreSQL's fsync), so nothing is acknowledged before it is durable. While a
- * flush commits, new pushes gather for the next one, so batches grow with load. If a batch fails,
- * its pushes are retried one by one, so one bad push cannot fail its neighbours.
- *
- * Several instances (PostgreSQL): each push locks its case row (`FOR UPDATE`); pushes in a batch are
- * applied in key order so two batches never lock the same rows in opposite orders. Two instances
- * creating the same new case at once: one insert loses on the unique key, its batch is retried one by
- * one, and the retry sees the winner's row.
+ * Group commit (README, "Case hub", Durability). `push()` queues; one flush applies every queued push in
+ * ONE write transaction and resolves each caller only after that transaction has committed (SQLite WAL
+ * with synchronous=FULL, or PostgreSQL's fsync), so nothing is acknowledged before it is durable. While
+ * a flush commits, new pushes gather for the next one, so batches grow with load. If a batch fails, its
+ * pushes are retried one by one, so one bad push cannot fail its neighbours.
  */
 import { randomUUID } from 'node:crypto';
-import { writeAuditEntries, type AuditEntryInput, type AuditTrail } from '../storage/audit.js';
-import { canonicalJson } from '../storage/canonical.js';
-import type { Database, Engine, SqlRunner } from '../storage/database.js';
+import type { AuditEntryInput, AuditTrail } from '../storage/audit.js';
+import type { Database, Engine } from '../storage/database.js';
 import { sqlFor } from '../storage/sql.js';
 import { DatabaseUnavailableError } from '../storage/errors.js';
 import { GroupCommitQueue, type Pending } from '../storage/group-commit.js';
-import { dbProgram } from '../storage/sqlite-thread.js';
-import { CaseKeyRing, type Sealed } from './keys.js';
+import { APPLY_PUSHES, CLAIM_OUTBOX, MARK_DELIVERED, OVERVIEW_ROWS, shareKeyRing } from './case-programs.js';
+import { aad, type HistoryEntry, type HistoryPayload, type NotificationPayload, type OverviewFilter, type PushInput, type PushResult } from './case-rows.js';
+import type { CaseKeyRing, Sealed } from './keys.js';
 import { CASE_TABLES } from './schema.js';
-import type { CaseContent, Subject } from './validation.js';
-
-export type PushOutcome = 'CREATED' | 'UPDATED' | 'UNCHANGED' | 'STALE' | 'CONFLICT';
-
-export interface PushInput {
-  readonly content: CaseContent;
-  readonly notify: boolean;
-  /** A verified signature, kept as evidence with the history entry (with the envelope it signs). */
-  readonly evidence?: { readonly signatureXml: string; readonly signedEnvelope: string };
-  /**
-   * This push's audit entry, committed in the push's own transaction. Applying the push sets its
-   * outcome and record count, and adds revision, signed and notified to its criteria. Plain data, like
-   * the rest of PushInput: on SQLite it crosses to the database thread.
-   */
-  readonly audit: AuditEntryInput;
-}
-
-export interface PushResult {
-  readonly outcome: PushOutcome;
-  readonly revision: number;
-  readonly notificationId?: string;
-}
-
-/** What the notifier delivers (spec §5.4): who to tell and from whom; never case content. */
-export interface NotificationPayload {
-  readonly notificationId: string;
-  readonly subject: { readonly [K in Subject['kind']]?: string };
-  readonly senderOrganisation: { readonly organisationNumber: string; readonly name: string };
-  readonly createdAt: string;
-}
-
-export interface HistoryEntry {
-  readonly revision: number;
-  readonly status: CaseContent['status'];
-  readonly statusDate: string;
-  readonly caseUpdated: string;
-}
+import type { CaseContent } from './validation.js';
 
 export interface StoredCase {
   readonly content: CaseContent;
   readonly revision: number;
   /** Newest first. */
   readonly history: readonly HistoryEntry[];
-}
-
-export interface OverviewFilter {
-  readonly subjectHash: string;
-  readonly senderOrganisation?: string;
-  readonly statuses?: readonly string[];
-  /** UTC ISO; cases with caseUpdated at or after it. */
-  readonly updatedSince?: string;
 }
 
 export interface ClaimedNotification {
@@ -90,29 +43,8 @@ export interface PurgedCase {
   readonly subjectHash: string;
 }
 
-interface HistoryPayload extends Omit<HistoryEntry, 'revision'> {
-  readonly contentMac: string;
-  readonly signatureXml?: string;
-  readonly signedEnvelope?: string;
-}
-
-interface CaseRow {
-  id: number;
-  status: string;
-  case_updated: string;
-  revision: number;
-  content_mac: string;
-}
-
-
-const IN_CHUNK = 400;
+/** Tries of each push of a failed batch, alone, before it fails. */
 const RETRIES_ALONE = 3;
-
-const aad = {
-  case: (sender: string, caseId: string) => `${CASE_TABLES.case}:${sender}:${caseId}`,
-  history: (caseRowId: number, revision: number) => `${CASE_TABLES.history}:${caseRowId}:${revision}`,
-  outbox: (notificationId: string) => `${CASE_TABLES.outbox}:${notificationId}`,
-};
 
 export interface CaseStoreOptions {
   /** Most pushes per transaction (default 256). */
@@ -139,8 +71,8 @@ export class CaseStore {
       flush: (batch) => this.runBatch(batch),
     });
     this.sql = sqlFor(db.engine);
-    // Write programs that run on this thread (PostgreSQL, or inside a transaction) use this ring.
-    if (!programKeyRings.has(keys.file)) programKeyRings.set(keys.file, keys);
+    // The push program, when it runs on this thread (PostgreSQL), uses this ring.
+    shareKeyRing(keys);
   }
 
   get engine(): Engine {
@@ -220,7 +152,6 @@ export class CaseStore {
       history: history.get(Number(r.id)) ?? [],
     }));
   }
-
 
   // -------------------------------------------------------------------------------------------
   // Outbox
@@ -354,268 +285,3 @@ export class CaseStore {
     return total;
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Applying pushes (runs on SQLite's database thread, or in a db.transaction() on PostgreSQL)
-
-/** The write program (storage/sqlite-thread.ts) of one group commit of pushes. */
-export function applyPushesProgram(
-  sql: SqlRunner,
-  job: { readonly engine: Engine; readonly keysFile: string; readonly inputs: readonly PushInput[] },
-): Promise<PushResult[]> {
-  let keys = programKeyRings.get(job.keysFile);
-  if (!keys) {
-    keys = new CaseKeyRing(job.keysFile);
-    programKeyRings.set(job.keysFile, keys);
-  }
-  return applyPushes(sql, job.engine, keys, job.inputs);
-}
-
-/**
- * The key rings of write programs, by keys file: on this thread the store's own, on the database thread one
- * loaded from the file. Each re-reads its file after a rotation.
- */
-const programKeyRings = new Map<string, CaseKeyRing>();
-
-const APPLY_PUSHES = dbProgram(import.meta.url, applyPushesProgram);
-
-function pushAuditEntry(input: PushInput, result: PushResult): AuditEntryInput {
-  return {
-    ...input.audit,
-    outcome: result.outcome,
-    recordCount: result.outcome === 'CREATED' || result.outcome === 'UPDATED' ? 1 : 0,
-    criteria: {
-      ...input.audit.criteria,
-      revision: result.revision,
-      signed: input.evidence !== undefined,
-      notified: result.notificationId !== undefined,
-    },
-  };
-}
-
-async function applyPushes(m: SqlRunner, engine: Engine, keys: CaseKeyRing, inputs: readonly PushInput[]): Promise<PushResult[]> {
-  // Key order (stable, so one case's pushes keep their arrival order): a consistent lock order across instances.
-  const order = inputs
-    .map((input, index) => ({ input, index }))
-    .sort((a, b) => {
-      const ka = `${a.input.content.senderOrganisation.organisationNumber}\0${a.input.content.caseId}`;
-      const kb = `${b.input.content.senderOrganisation.organisationNumber}\0${b.input.content.caseId}`;
-      return ka < kb ? -1 : ka > kb ? 1 : a.index - b.index;
-    });
-  const results: PushResult[] = new Array(inputs.length);
-  const auditEntries: AuditEntryInput[] = [];
-  for (const { input, index } of order) {
-    const result = await applyOne(m, engine, keys, input);
-    results[index] = result;
-    auditEntries.push(pushAuditEntry(input, result));
-  }
-  await writeAuditEntries(m, engine, auditEntries, keys.file);
-  return results;
-}
-
-async function applyOne(m: SqlRunner, engine: Engine, keys: CaseKeyRing, input: PushInput): Promise<PushResult> {
-  const sql = sqlFor(engine);
-  const c = input.content;
-  const sender = c.senderOrganisation.organisationNumber;
-  const mac = keys.contentMac(canonicalJson(c));
-  const lock = engine === 'postgres' ? ' FOR UPDATE' : '';
-  const rows: CaseRow[] = await m.query(
-    sql(`SELECT id, status, case_updated, revision, content_mac FROM ${CASE_TABLES.case} WHERE sender_org = ? AND case_id = ?${lock}`),
-    [sender, c.caseId],
-  );
-  const existing = rows[0];
-  const now = new Date().toISOString();
-  const seal = () => keys.seal(JSON.stringify(c), aad.case(sender, c.caseId));
-  const subjectHash = keys.subjectHash(c.subject.id);
-  let caseRowId: number;
-  let revision: number;
-  let outcome: PushOutcome;
-  if (!existing) {
-    const sealed = seal();
-    const inserted: Array<{ id: number }> = await m.query(
-      sql(
-        `INSERT INTO ${CASE_TABLES.case} (sender_org, case_id, subject_hash, status, case_updated, revision, content_mac, key_id, content, stored_at)` +
-          ` VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`,
-      ),
-      [sender, c.caseId, subjectHash, c.status, c.caseUpdated, mac, sealed.keyId, sealed.blob, now],
-    );
-    caseRowId = Number(inserted[0]!.id);
-    revision = 1;
-    outcome = 'CREATED';
-  } else {
-    const current = Number(existing.revision);
-    // Ordering is by caseUpdated (spec §5.4); both sides are fixed-width UTC ISO text.
-    if (c.caseUpdated < existing.case_updated) return { outcome: 'STALE', revision: current };
-    if (c.caseUpdated === existing.case_updated) {
-      return { outcome: existing.content_mac === mac ? 'UNCHANGED' : 'CONFLICT', revision: current };
-    }
-    caseRowId = Number(existing.id);
-    revision = current + 1;
-    outcome = 'UPDATED';
-    const sealed = seal();
-    await m.query(
-      sql(
-        `UPDATE ${CASE_TABLES.case} SET subject_hash = ?, status = ?, case_updated = ?, revision = ?, content_mac = ?, key_id = ?, content = ?, stored_at = ? WHERE id = ?`,
-      ),
-      [subjectHash, c.status, c.caseUpdated, revision, mac, sealed.keyId, sealed.blob, now, caseRowId],
-    );
-  }
-
-  const history: HistoryPayload = {
-    status: c.status,
-    statusDate: c.statusDate,
-    caseUpdated: c.caseUpdated,
-    contentMac: mac,
-    ...(input.evidence ? { signatureXml: input.evidence.signatureXml, signedEnvelope: input.evidence.signedEnvelope } : {}),
-  };
-  const h = keys.seal(JSON.stringify(history), aad.history(caseRowId, revision));
-  await m.query(
-    sql(`INSERT INTO ${CASE_TABLES.history} (case_row_id, revision, recorded_at, key_id, content) VALUES (?, ?, ?, ?, ?)`),
-    [caseRowId, revision, now, h.keyId, h.blob],
-  );
-
-  // "New information" for the subject: a new case or a changed status, unless the sender said notify=false.
-  const statusChanged = !existing || existing.status !== c.status;
-  let notificationId: string | undefined;
-  if (statusChanged && input.notify) {
-    notificationId = randomUUID();
-    const payload: NotificationPayload = {
-      notificationId,
-      subject: { [c.subject.kind]: c.subject.id },
-      senderOrganisation: { organisationNumber: sender, name: c.senderOrganisation.name },
-      createdAt: now,
-    };
-    const o = keys.seal(JSON.stringify(payload), aad.outbox(notificationId));
-    await m.query(
-      sql(
-        `INSERT INTO ${CASE_TABLES.outbox} (notification_id, case_row_id, created_at, key_id, content, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, ?)`,
-      ),
-      [notificationId, caseRowId, now, o.keyId, o.blob, now],
-    );
-  }
-  return { outcome, revision, ...(notificationId ? { notificationId } : {}) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Outbox write programs
-
-interface OutboxClaimRow {
-  id: number;
-  notification_id: string;
-  key_id: string;
-  content: string;
-  attempts: number;
-}
-
-/**
- * The write program of an outbox claim: due rows, marked with the claim token and lease. On PostgreSQL
- * they are selected `FOR UPDATE SKIP LOCKED`, so two instances polling at once take disjoint rows.
- */
-export async function claimOutboxProgram(
-  m: SqlRunner,
-  job: { readonly engine: Engine; readonly limit: number; readonly now: string; readonly until: string; readonly token: string },
-): Promise<OutboxClaimRow[]> {
-  const sql = sqlFor(job.engine);
-  const skipLocked = job.engine === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-  const rows: OutboxClaimRow[] = await m.query(
-    sql(
-      `SELECT id, notification_id, key_id, content, attempts FROM ${CASE_TABLES.outbox}` +
-        ` WHERE delivered_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)` +
-        ` ORDER BY id LIMIT ${job.limit}${skipLocked}`,
-    ),
-    [job.now, job.now],
-  );
-  if (rows.length === 0) return [];
-  const ids = rows.map((r) => Number(r.id));
-  await m.query(
-    sql(`UPDATE ${CASE_TABLES.outbox} SET claimed_until = ?, claim_token = ? WHERE id IN (${ids.map(() => '?').join(', ')})`),
-    [job.until, job.token, ...ids],
-  );
-  return rows;
-}
-
-const CLAIM_OUTBOX = dbProgram(import.meta.url, claimOutboxProgram);
-
-/** The write program that marks delivered rows whose claim still holds; returns their ids. */
-export async function markDeliveredProgram(
-  m: SqlRunner,
-  job: { readonly engine: Engine; readonly at: string; readonly claims: ReadonlyArray<readonly [token: string, ids: readonly number[]]> },
-): Promise<number[]> {
-  const sql = sqlFor(job.engine);
-  const marked: number[] = [];
-  for (const [token, ids] of job.claims) {
-    const changed: Array<{ id: number }> = await m.query(
-      sql(
-        `UPDATE ${CASE_TABLES.outbox} SET delivered_at = ?, claimed_until = NULL, claim_token = NULL` +
-          ` WHERE claim_token = ? AND id IN (${ids.map(() => '?').join(', ')}) RETURNING id`,
-      ),
-      [job.at, token, ...ids],
-    );
-    marked.push(...changed.map((r) => Number(r.id)));
-  }
-  return marked;
-}
-
-const MARK_DELIVERED = dbProgram(import.meta.url, markDeliveredProgram);
-
-// ---------------------------------------------------------------------------------------------
-// The overview's read program (sealed rows; this thread opens them)
-
-interface OverviewCaseRow {
-  id: number;
-  sender_org: string;
-  case_id: string;
-  revision: number;
-  key_id: string;
-  content: string;
-}
-
-interface OverviewHistoryRow {
-  case_row_id: number;
-  revision: number;
-  key_id: string;
-  content: string;
-}
-
-/** The subject's case rows, newest caseUpdated first, and their history rows, newest revision first. */
-export async function overviewRowsProgram(
-  m: SqlRunner,
-  job: { readonly engine: Engine; readonly filter: OverviewFilter },
-): Promise<{ cases: OverviewCaseRow[]; history: OverviewHistoryRow[] }> {
-  const { filter } = job;
-  const sql = sqlFor(job.engine);
-  const where = ['subject_hash = ?'];
-  const params: unknown[] = [filter.subjectHash];
-  if (filter.senderOrganisation) {
-    where.push('sender_org = ?');
-    params.push(filter.senderOrganisation);
-  }
-  if (filter.statuses && filter.statuses.length > 0) {
-    where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
-    params.push(...filter.statuses);
-  }
-  if (filter.updatedSince) {
-    where.push('case_updated >= ?');
-    params.push(filter.updatedSince);
-  }
-  const cases: OverviewCaseRow[] = await m.query(
-    sql(`SELECT id, sender_org, case_id, revision, key_id, content FROM ${CASE_TABLES.case} WHERE ${where.join(' AND ')} ORDER BY case_updated DESC, id DESC`),
-    params,
-  );
-  const history: OverviewHistoryRow[] = [];
-  const ids = cases.map((r) => Number(r.id));
-  for (let i = 0; i < ids.length; i += IN_CHUNK) {
-    const chunk = ids.slice(i, i + IN_CHUNK);
-    history.push(
-      ...((await m.query(
-        sql(
-          `SELECT case_row_id, revision, key_id, content FROM ${CASE_TABLES.history} WHERE case_row_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY case_row_id, revision DESC`,
-        ),
-        chunk,
-      )) as OverviewHistoryRow[]),
-    );
-  }
-  return { cases, history };
-}
-
-const OVERVIEW_ROWS = dbProgram(import.meta.url, overviewRowsProgram);

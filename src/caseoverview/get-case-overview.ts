@@ -1,5 +1,5 @@
 /**
- * The GetCaseOverview handler (spec §5.5): a subject's cases with current state and history, newest
+ * The GetCaseOverview handler (README, "Case hub"): a subject's cases with current state and history, newest
  * first, optionally filtered by sender, status and updatedSince. Only CASE_VIEW consumers may call it
  * (else ACCESS_DENIED); every call, refusals included, is in the audit trail before the answer leaves.
  * The status filter is a repeated criterion: capped at `maxCriteria`, each status counted once

@@ -16,7 +16,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { maskIdentity } from '../log.js';
-import type { CaseStore, ClaimedNotification, NotificationPayload } from './case-store.js';
+import type { NotificationPayload } from './case-rows.js';
+import type { CaseStore, ClaimedNotification } from './case-store.js';
 
 export interface Notifier {
   readonly kind: string;

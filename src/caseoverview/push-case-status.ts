@@ -1,5 +1,5 @@
 /**
- * The PushCaseStatus handler (spec §5.4). Order of checks, each refusal a normal response with
+ * The PushCaseStatus handler (README, "Case hub"). Order of checks, each refusal a normal response with
  * result ERROR and audited:
  *  1. the effective consumer is a CASE_SYSTEM, and `senderOrganisation.organisationNumber` is one the
  *     consumer registry lists for it (only the number is compared; the name is display) — ACCESS_DENIED;
@@ -19,7 +19,8 @@ import type {
   PushCaseStatusResponseType,
   PushCaseStatusType,
 } from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction.js';
-import type { CaseStore, PushResult } from './case-store.js';
+import type { PushResult } from './case-rows.js';
+import type { CaseStore } from './case-store.js';
 import { verifyCaseStatusSignature } from './signature.js';
 import { CaseRefusal, refusalResult, validateCaseStatus } from './validation.js';
 

@@ -9,7 +9,7 @@ import { findProjectRoot } from '../project-root.js';
 import type { Database } from '../storage/database.js';
 import { sha256Hex } from '../storage/canonical.js';
 import { FmbStore, type ImportSummary } from './fmb-store.js';
-import { parseImportFile } from './model.js';
+import { parseImportFile } from './import-format.js';
 
 export function demoFmbFile(): string {
   return path.join(findProjectRoot(), 'src', 'insurancemedicine', 'demo', 'fmb-demo.json');

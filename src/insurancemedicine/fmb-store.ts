@@ -25,9 +25,9 @@ import {
   type DecisionSupportRecord,
   type DiagnosisContent,
   type DiagnosisRecord,
-  type ImportFile,
   type RowStatus,
 } from './model.js';
+import type { ImportFile } from './import-format.js';
 
 export interface DataSetVersion {
   /** Incremented by every import that changes anything. 0 = nothing imported yet. */

@@ -1,4 +1,4 @@
-/** GetDecisionSupport (spec §5.2): thin handler; logic in lookup.ts, data in fmb-store.ts. */
+/** GetDecisionSupport (README, "FMB content"): thin handler; logic in lookup.ts, data in fmb-store.ts. */
 import type { RequestContext } from '../soap/context.js';
 import type { GetDecisionSupportResponderInterface } from '../../contracts/processmanagement/decisionsupport/insurancemedicine/GetDecisionSupportInteraction.js';
 import type { FmbStore } from './fmb-store.js';
@@ -6,7 +6,7 @@ import { queryDecisionSupports } from './lookup.js';
 import { parseChangedSince, type FmbHandlerLimits } from './request.js';
 import { invalidChangedSince, toGetDecisionSupportResponse } from './responses.js';
 
-export function createGetDecisionSupportHandler(store: FmbStore, limits: FmbHandlerLimits): GetDecisionSupportResponderInterface<Pick<RequestContext, 'logId'>> {
+export function createGetDecisionSupportHandler(store: FmbStore, limits: FmbHandlerLimits): GetDecisionSupportResponderInterface<RequestContext> {
   return {
     async GetDecisionSupport(request, context) {
       const snapshot = await store.current();

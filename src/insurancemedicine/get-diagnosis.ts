@@ -1,4 +1,4 @@
-/** GetDiagnosis (spec §5.1): thin handler; logic in lookup.ts, data in fmb-store.ts. */
+/** GetDiagnosis (README, "FMB content"): thin handler; logic in lookup.ts, data in fmb-store.ts. */
 import type { RequestContext } from '../soap/context.js';
 import type { GetDiagnosisResponderInterface } from '../../contracts/processmanagement/decisionsupport/insurancemedicine/GetDiagnosisInteraction.js';
 import type { FmbStore } from './fmb-store.js';
@@ -6,7 +6,7 @@ import { queryDiagnoses } from './lookup.js';
 import { parseChangedSince, type FmbHandlerLimits } from './request.js';
 import { invalidChangedSince, toGetDiagnosisResponse } from './responses.js';
 
-export function createGetDiagnosisHandler(store: FmbStore, limits: FmbHandlerLimits): GetDiagnosisResponderInterface<Pick<RequestContext, 'logId'>> {
+export function createGetDiagnosisHandler(store: FmbStore, limits: FmbHandlerLimits): GetDiagnosisResponderInterface<RequestContext> {
   return {
     async GetDiagnosis(request, context) {
       const snapshot = await store.current();

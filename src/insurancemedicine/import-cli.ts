@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { runCli, withDatabase } from '../ops/cli.js';
 import { FmbStore } from './fmb-store.js';
-import { ImportFormatError, parseImportFile } from './model.js';
+import { ImportFormatError, parseImportFile } from './import-format.js';
 
 async function main(argv: string[]): Promise<number> {
   const args = argv.filter((a) => !a.startsWith('--'));

@@ -5,7 +5,7 @@
  */
 import { createLogger } from '../log.js';
 import { runCli, withDatabase } from '../ops/cli.js';
-import { loadRegister } from './generate.js';
+import { loadRegister } from './register-loader.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,5 +1,5 @@
 /**
- * The SearchPersonnel handler (spec §5.3): validates criteria, applies the caller's access profile,
+ * The SearchPersonnel handler (README, "Licensed personnel"): validates criteria, applies the caller's access profile,
  * pages with opaque continuation tokens, and audits every call. It never builds SQL; the store does,
  * with bound parameters only.
  *
@@ -234,8 +234,8 @@ function toPersonType(v: VisiblePerson): PersonType {
   return p;
 }
 
-/** Creates the SearchPersonnel service implementation. */
-export function createSearchPersonnelService(deps: SearchPersonnelDeps): SearchPersonnelResponderInterface<RequestContext> {
+/** The SearchPersonnel handler: the contract's responder over the one RequestContext. */
+export function createSearchPersonnelHandler(deps: SearchPersonnelDeps): SearchPersonnelResponderInterface<RequestContext> {
   const { store, profiles, audit, hashIdentifier, maxCriteria } = deps;
 
   async function SearchPersonnel(request: SearchPersonnelRequest, context: RequestContext): Promise<SearchPersonnelResponse> {

@@ -1,8 +1,9 @@
 /**
- * THE one SOAP 1.1 fault builder and the RP001–RP011 table (spec §4.1).
- * Every technical error leaves the process through here: HTTP 500, text/xml; charset=utf-8,
- * a SOAP 1.1 envelope, faultcode soap:Client / soap:Server / soap:VersionMismatch, a faultstring
- * that starts with the stable code, and a detail element in our own namespace. Never a stack trace.
+ * THE one SOAP 1.1 fault builder and the RP001–RP011 table (README, Faults).
+ * Every technical error leaves the process through here (`faultResponse`): HTTP FAULT_STATUS (500, as
+ * routing nodes require; anything else becomes their own error), text/xml; charset=utf-8, a SOAP 1.1
+ * envelope, faultcode soap:Client / soap:Server / soap:VersionMismatch, a faultstring that starts with
+ * the stable code, and a detail element in our own namespace. Never a stack trace.
  */
 import { escapeText } from './escape.js';
 
@@ -54,6 +55,19 @@ export class SoapFault extends Error {
 
 export const FAULT_STATUS = 500;
 export const XML_CONTENT_TYPE = 'text/xml; charset=utf-8';
+
+/** A fault as an HTTP response: what src/transport/send-fault.ts writes, on a response or a bare socket. */
+export interface FaultResponse {
+  readonly status: typeof FAULT_STATUS;
+  readonly headers: { readonly 'Content-Type': string; readonly 'Content-Length': number };
+  readonly body: string;
+}
+
+/** The HTTP response of a fault: status, headers and the envelope. */
+export function faultResponse(fault: SoapFault, correlationId?: string): FaultResponse {
+  const body = buildFault(fault, correlationId);
+  return { status: FAULT_STATUS, headers: { 'Content-Type': XML_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) }, body };
+}
 
 /** Builds the SOAP 1.1 fault envelope text for a fault. */
 export function buildFault(fault: SoapFault, correlationId?: string): string {

@@ -77,11 +77,7 @@ export class ConnectionGuard {
   ) {
     server.on('connection', (socket: Socket) => this.accepted(socket));
     server.on('secureConnection', (socket: TLSSocket) => this.secured(socket));
-    const started = (req: IncomingMessage, res: ServerResponse) => this.requestStarted(req.socket as TLSSocket, res);
-    server.on('request', started);
-    // A request with `Expect: 100-continue` arrives as 'checkContinue' instead (the producer answers it), and
-    // is in flight from then on just the same.
-    server.on('checkContinue', started);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.requestStarted(req, res));
   }
 
   /**
@@ -146,7 +142,13 @@ export class ConnectionGuard {
     this.becameIdle(c);
   }
 
-  private requestStarted(socket: TLSSocket, res: ServerResponse): void {
+  /**
+   * Counts a request in flight on its connection until its response closes. Called for every 'request'
+   * event; a request with `Expect: 100-continue` comes as 'checkContinue' instead, whose listener
+   * (server.ts) must call this too, or its busy connection would look idle.
+   */
+  requestStarted(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket as TLSSocket;
     const c = this.authenticated.get(socket);
     if (!c) return;
     c.inFlight++;

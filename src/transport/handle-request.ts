@@ -26,7 +26,10 @@
  * body or a free-text header (README, Faults). The log line carries the logical address only once it
  * is known to be served.
  *
- * One structured log line per request, and one outcome callback (for metrics).
+ * One structured log line per request, and one outcome callback (for metrics), both read from the
+ * call's one record (CallRecord), filled in as the checks pass. The steps' details live in their own
+ * files: request-body.ts (reading and dropping bodies), serve-document.ts (?wsdl, ?xsd=), dispatch.ts
+ * (SOAPAction and body element), request-context.ts (what the handler receives), send-fault.ts.
  */
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
@@ -34,15 +37,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { RequestContext } from '../soap/context.js';
 import { readEnvelope } from '../soap/envelope.js';
-import { buildFault, SoapFault, toFault, XML_CONTENT_TYPE, SOAP11_NS, type FaultCode } from '../soap/fault.js';
+import { SoapFault, toFault, XML_CONTENT_TYPE, SOAP11_NS, type FaultCode } from '../soap/fault.js';
 import type { BoundOperation, BoundService, ServiceRegistry } from '../soap/service.js';
 import { parseXml, XmlInputError, type XmlElement, type XmlLimits } from '../soap/xml.js';
 import { effectiveConsumer, ORIGINAL_CONSUMER_HEADER, peerHsaId, type EffectiveConsumer } from '../security/identity.js';
 import type { Tak } from '../security/tak.js';
-import { ClientGone, endDiscardingBody, readBody } from './request-body.js';
-import { baseUrlFor, type ContractDocuments } from './wsdl.js';
+import { dispatch } from './dispatch.js';
+import { ClientGone, readBody } from './request-body.js';
+import { requestContext } from './request-context.js';
+import { sendFault } from './send-fault.js';
+import { requestedDocument } from './serve-document.js';
+import type { ContractDocuments } from './wsdl.js';
 
 export const CORRELATION_HEADER = 'x-skltp-correlation-id';
 export const LOGICAL_ADDRESS_QNAME = '{urn:riv:itintegration:registry:1}LogicalAddress';
@@ -68,10 +74,6 @@ export interface LifecycleDeps {
   readonly closing: () => boolean;
 }
 
-const CORRELATION_RE = /^[\x21-\x7e]{1,128}$/;
-const ENVELOPE_OPEN = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="${SOAP11_NS}"><soap:Body>`;
-const ENVELOPE_CLOSE = `</soap:Body></soap:Envelope>`;
-
 /** The two entry points of the lifecycle: the server's `request` and `checkContinue` events. */
 export interface RequestHandlers {
   readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void;
@@ -79,18 +81,52 @@ export interface RequestHandlers {
   readonly onCheckContinue: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
+/**
+ * Everything the lifecycle learns about one SOAP call, filled in as its checks pass; the log line and
+ * the outcome are read from it. Only what passed a check is kept (README, Faults, "No echo").
+ */
+interface CallRecord {
+  readonly contract: string;
+  readonly correlationId: string;
+  readonly logId: string;
+  /** `performance.now()` when the request arrived. */
+  readonly started: number;
+  /** The body is read, or dropped after a refusal, by then (`performance.now()` time). */
+  readonly deadline: number;
+  /** The client waits for `100 Continue` before it sends the body. */
+  readonly expectsContinue: boolean;
+  /** HSA-id of the TLS peer. */
+  peer?: string;
+  /** The effective consumer (the original consumer behind a trusted routing node, else the peer). */
+  who?: EffectiveConsumer;
+  operation?: string;
+  /** Set once it is known to be served. */
+  logicalAddress?: string;
+  /** The body was asked for (a waiting client was sent `100 Continue`). */
+  bodyRequested: boolean;
+  bodyRead: boolean;
+  faultCode?: FaultCode;
+  resultCode?: string;
+  errorCode?: string;
+}
+
+const CORRELATION_RE = /^[\x21-\x7e]{1,128}$/;
+const PLAIN_CONTENT_TYPE = 'text/plain; charset=utf-8';
+const ENVELOPE_OPEN = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="${SOAP11_NS}"><soap:Body>`;
+const ENVELOPE_CLOSE = `</soap:Body></soap:Envelope>`;
+
 export function createRequestHandler(deps: LifecycleDeps): RequestHandlers {
-  const { config, registry, documents, tak, logger, onOutcome } = deps;
+  const { config, registry, documents, tak, logger, onOutcome, closing } = deps;
   const limits: XmlLimits = config.limits;
   const maxBody = config.limits.maxBodyBytes;
-  const bodyTimeoutMs = config.limits.requestTimeoutMs;
 
   const run = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
     handle(req, res, expectsContinue).catch((err: unknown) => {
       // last resort: the lifecycle itself failed
       logger.error({ err }, 'request lifecycle failed');
-      if (!res.headersSent) sendFault(req, res, new SoapFault('RP009'), undefined, true, performance.now(), false);
-      else res.destroy();
+      if (!res.headersSent) {
+        sendFault(req, res, new SoapFault('RP009'), { correlationId: undefined, close: true, deadline: performance.now(), maxBody, clientWaits: false });
+      } else res.destroy();
     });
   };
   return {
@@ -100,7 +136,6 @@ export function createRequestHandler(deps: LifecycleDeps): RequestHandlers {
 
   async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     const started = performance.now();
-    const deadline = started + bodyTimeoutMs;
 
     // ---- route by path
     const url = req.url ?? '/';
@@ -108,37 +143,42 @@ export function createRequestHandler(deps: LifecycleDeps): RequestHandlers {
     const pathname = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q + 1);
     const service = registry.lookup(pathname);
-    if (!service) return plain(res, 404, 'Not found', started, '');
+    if (!service) return answerOther(res, started, '', 404, PLAIN_CONTENT_TYPE, 'Not found');
+    const contract = service.contract;
 
     // ---- GET ?wsdl / ?xsd= : open to any peer that passed mutual TLS, no TAK
-    if (req.method === 'GET') return serveDocument(req, res, service, query, started);
+    if (req.method === 'GET') {
+      const doc = requestedDocument(req, service, query, config, documents);
+      if (!doc) return answerOther(res, started, contract.name, 404, PLAIN_CONTENT_TYPE, 'Not found');
+      return answerOther(res, started, contract.name, 200, doc.contentType, doc.body, doc.kind);
+    }
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'GET, POST');
-      return plain(res, 405, 'Method not allowed', started, service.contract.name);
+      return answerOther(res, started, contract.name, 405, PLAIN_CONTENT_TYPE, 'Method not allowed');
     }
 
-    // ---- SOAP call
-    const contract = service.contract;
-    const correlationId = readCorrelationId(req.headers[CORRELATION_HEADER]);
-    const logId = randomUUID();
-    res.setHeader(CORRELATION_HEADER, correlationId);
-    let who: EffectiveConsumer | undefined;
-    let logicalAddress: string | undefined;
-    let op: BoundOperation | undefined;
-    let faultCode: FaultCode | undefined;
-    let resultCode: string | undefined;
-    let errorCode: string | undefined;
-    let peer: string | undefined;
-    let continued = false;
-    let bodyRead = false;
+    // ---- SOAP call: correlation id (read or generated; echoed)
+    const call: CallRecord = {
+      contract: contract.name,
+      correlationId: readCorrelationId(req.headers[CORRELATION_HEADER]),
+      logId: randomUUID(),
+      started,
+      deadline: started + config.limits.requestTimeoutMs,
+      expectsContinue,
+      bodyRequested: false,
+      bodyRead: false,
+    };
+    res.setHeader(CORRELATION_HEADER, call.correlationId);
     try {
       // ---- who is calling (RP008), and on whose behalf: from the TLS session and headers alone
-      peer = peerHsaId(req.socket as TLSSocket);
+      const peer = peerHsaId(req.socket as TLSSocket);
+      call.peer = peer;
       if (!peer) throw new SoapFault('RP008');
-      who = effectiveConsumer(peer, req.headers[ORIGINAL_CONSUMER_HEADER], tak);
+      const who = effectiveConsumer(peer, req.headers[ORIGINAL_CONSUMER_HEADER], tak);
+      call.who = who;
       if (who.ignoredHeader) {
         logger.warn(
-          { correlationId, logId, peer, reason: who.ignoredHeader },
+          { correlationId: call.correlationId, logId: call.logId, peer, reason: who.ignoredHeader },
           `${ORIGINAL_CONSUMER_HEADER} ignored: ${who.ignoredHeader === 'not-a-routing-node' ? 'the peer is not a trusted routing node' : 'unusable value'}`,
         );
       }
@@ -147,11 +187,11 @@ export function createRequestHandler(deps: LifecycleDeps): RequestHandlers {
       if (!tak.authorisesContract(who.consumerHsaId, contract.namespace)) throw new SoapFault('RP007');
 
       // ---- body: streamed, bounded in size and time
-      const body = await readBody(req, maxBody, deadline, () => {
+      const body = await readBody(req, maxBody, call.deadline, () => {
         if (expectsContinue) res.writeContinue();
-        continued = true;
+        call.bodyRequested = true;
       });
-      bodyRead = true;
+      call.bodyRead = true;
 
       // ---- parse (limits: RP001 / RP002); UTF-8 only: invalid bytes would otherwise become U+FFFD
       // here and only fail later, in the schema validator, as RP006
@@ -172,14 +212,15 @@ export function createRequestHandler(deps: LifecycleDeps): RequestHandlers {
       const envelope = readEnvelope(parsed.root);
 
       // ---- dispatch: SOAPAction and body QName must agree (RP005)
-      op = dispatch(service, req.headers.soapaction, envelope.body);
+      const op = dispatch(service, req.headers.soapaction, envelope.body);
+      call.operation = op.meta.name;
 
       // ---- LogicalAddress: missing (RP003), not served (RP004); logged only once known to be served
       const laElement = envelope.headers.find((h) => h.name === 'LogicalAddress' && `{${h.ns}}${h.name}` === LOGICAL_ADDRESS_QNAME);
-      const address = laElement?.text.trim();
-      if (!address) throw new SoapFault('RP003');
-      if (address.length > 256 || !tak.serves(address)) throw new SoapFault('RP004');
-      logicalAddress = address;
+      const logicalAddress = laElement?.text.trim();
+      if (!logicalAddress) throw new SoapFault('RP003');
+      if (logicalAddress.length > 256 || !tak.serves(logicalAddress)) throw new SoapFault('RP004');
+      call.logicalAddress = logicalAddress;
 
       // ---- TAK on the effective consumer at this logical address (RP007)
       if (!tak.isAuthorised(who.consumerHsaId, contract.namespace, logicalAddress)) throw new SoapFault('RP007');
@@ -191,7 +232,7 @@ export function createRequestHandler(deps: LifecycleDeps): RequestHandlers {
           if (service.validationMode === 'enforce') {
             throw new SoapFault('RP006', failure.message, failure.path ? { path: failure.path } : undefined);
           }
-          logger.warn({ correlationId, logId, contract: contract.name, validation: failure }, 'XSD validation failed (mode warn)');
+          logger.warn({ correlationId: call.correlationId, logId: call.logId, contract: contract.name, validation: failure }, 'XSD validation failed (mode warn)');
         }
       }
 
@@ -200,148 +241,102 @@ export function createRequestHandler(deps: LifecycleDeps): RequestHandlers {
       const headers = decodeHeaders(service, op, envelope.headers, parsed.source);
 
       // ---- handler
-      const context = new Context(
-        correlationId,
-        logId,
-        logicalAddress,
-        who,
-        tak.consumer(who.consumerHsaId),
-        contract.name,
-        text,
+      const context = requestContext(
+        {
+          correlationId: call.correlationId,
+          logId: call.logId,
+          logicalAddress,
+          who,
+          consumer: tak.consumer(who.consumerHsaId),
+          contractName: contract.name,
+          requestXml: text,
+          headers,
+        },
         logger,
-        headers,
       );
       const response = await op.invoke(request, context);
 
       // ---- encode and answer
       const xml =
         ENVELOPE_OPEN + service.codec.encodeElement(op.meta.response.element, op.meta.response.type, response) + ENVELOPE_CLOSE;
-      ({ resultCode, errorCode } = resultOf(response));
-      if (!res.destroyed) {
-        if (deps.closing()) res.setHeader('Connection', 'close');
-        res.writeHead(200, { 'Content-Type': XML_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(xml) });
-        res.end(xml);
-      }
+      ({ resultCode: call.resultCode, errorCode: call.errorCode } = resultOf(response));
+      if (!res.destroyed) respond(res, 200, XML_CONTENT_TYPE, xml);
     } catch (err) {
-      if (err instanceof ClientGone) {
-        faultCode = undefined;
-        logLine('aborted');
-        return;
-      }
+      if (err instanceof ClientGone) return reportCall(call, 'aborted');
       const fault = toFault(err);
-      faultCode = fault.code;
+      call.faultCode = fault.code;
       if (fault.code === 'RP009' || fault.code === 'RP010') {
         // the stack trace goes to the log, never to the caller
-        logger.error({ err, correlationId, logId, contract: contract.name }, `${fault.code} ${fault.code === 'RP010' ? 'database unavailable' : 'internal error'}`);
+        logger.error(
+          { err, correlationId: call.correlationId, logId: call.logId, contract: contract.name },
+          `${fault.code} ${fault.code === 'RP010' ? 'database unavailable' : 'internal error'}`,
+        );
       }
-      const close = !bodyRead || fault.code === 'RP002' || fault.code === 'RP011' || deps.closing();
-      if (!res.destroyed && !res.headersSent) sendFault(req, res, fault, correlationId, close, deadline, expectsContinue && !continued);
+      if (!res.destroyed && !res.headersSent) {
+        sendFault(req, res, fault, {
+          correlationId: call.correlationId,
+          close: !call.bodyRead || fault.code === 'RP002' || fault.code === 'RP011' || closing(),
+          deadline: call.deadline,
+          maxBody,
+          clientWaits: call.expectsContinue && !call.bodyRequested,
+        });
+      }
     }
-    logLine(faultCode ? 'fault' : 'ok');
-
-    function logLine(outcome: 'ok' | 'fault' | 'aborted'): void {
-      const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-      logger.info(
-        {
-          correlationId,
-          logId,
-          peer,
-          consumer: who?.consumerHsaId,
-          originalConsumer: who?.viaRoutingNode ? who.consumerHsaId : undefined,
-          contract: contract.name,
-          operation: op?.meta.name,
-          logicalAddress,
-          outcome,
-          faultCode,
-          resultCode,
-          errorCode,
-          durationMs,
-        },
-        'soap request',
-      );
-      onOutcome({ contract: contract.name, outcome: outcome === 'ok' ? 'ok' : 'fault', faultCode, resultCode, durationMs });
-    }
+    reportCall(call, call.faultCode ? 'fault' : 'ok');
   }
 
-  /**
-   * THE one place faults are written. A fault answered before the request body has all arrived (a refusal
-   * before reading it, or a body over the limits) closes the connection, and the rest of the body is
-   * dropped within the body limits (request-body.ts); `clientWaits`: the client asked for `100 Continue`
-   * and was not given it, so it sends no body.
-   */
-  function sendFault(
-    req: IncomingMessage,
+  /** The one log line of a SOAP call and its outcome, both read from its record. */
+  function reportCall(call: CallRecord, end: 'ok' | 'fault' | 'aborted'): void {
+    const durationMs = Math.round((performance.now() - call.started) * 1000) / 1000;
+    logger.info(
+      {
+        correlationId: call.correlationId,
+        logId: call.logId,
+        peer: call.peer,
+        consumer: call.who?.consumerHsaId,
+        originalConsumer: call.who?.viaRoutingNode ? call.who.consumerHsaId : undefined,
+        contract: call.contract,
+        operation: call.operation,
+        logicalAddress: call.logicalAddress,
+        outcome: end,
+        faultCode: call.faultCode,
+        resultCode: call.resultCode,
+        errorCode: call.errorCode,
+        durationMs,
+      },
+      'soap request',
+    );
+    onOutcome({ contract: call.contract, outcome: end === 'ok' ? 'ok' : 'fault', faultCode: call.faultCode, resultCode: call.resultCode, durationMs });
+  }
+
+  /** Answers a request that is not a SOAP call (a document, 404, 405): its own log line, outcome 'other'. */
+  function answerOther(
     res: ServerResponse,
-    fault: SoapFault,
-    correlationId: string | undefined,
-    close: boolean,
-    deadline: number,
-    clientWaits: boolean,
+    started: number,
+    contract: string,
+    status: number,
+    contentType: string,
+    body: string,
+    document?: 'wsdl' | 'xsd',
   ): void {
-    const body = buildFault(fault, correlationId);
-    const pending = !req.complete;
-    const headers: Record<string, string | number> = { 'Content-Type': XML_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) };
-    if (close || pending) headers.Connection = 'close';
-    res.writeHead(500, headers);
-    if (!pending) {
-      res.end(body);
-      return;
-    }
-    res.write(body);
-    endDiscardingBody(req, res, maxBody, deadline, clientWaits);
-  }
-
-  function serveDocument(req: IncomingMessage, res: ServerResponse, service: BoundService, query: string, started: number): void {
-    const docs = documents.get(service.path);
-    const base = baseUrlFor(config, req.headers.host, req.socket.localPort ?? config.port, service.path);
-    let doc;
-    if (docs && /^wsdl(=|&|$)/i.test(query)) {
-      doc = docs.wsdlFor(base);
-    } else if (docs && /^xsd=/i.test(query)) {
-      const params = new URLSearchParams(query);
-      const p = params.get('xsd') ?? params.get('XSD');
-      doc = p === null ? undefined : docs.xsdFor(p, base);
-    }
-    if (!doc) return plain(res, 404, 'Not found', started, service.contract.name);
-    if (deps.closing()) res.setHeader('Connection', 'close');
-    res.writeHead(200, { 'Content-Type': doc.contentType, 'Content-Length': Buffer.byteLength(doc.body) });
-    res.end(doc.body);
+    respond(res, status, contentType, body);
     const durationMs = performance.now() - started;
-    logger.info({ contract: service.contract.name, document: /^wsdl/i.test(query) ? 'wsdl' : 'xsd', status: 200, durationMs }, 'document request');
-    onOutcome({ contract: service.contract.name, outcome: 'other', durationMs });
-  }
-
-  function plain(res: ServerResponse, status: number, text: string, started: number, contract: string): void {
-    if (deps.closing()) res.setHeader('Connection', 'close');
-    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-    res.end(text);
-    const durationMs = performance.now() - started;
-    logger.info({ contract: contract || undefined, status, durationMs }, 'http request');
+    if (document) logger.info({ contract, document, status, durationMs }, 'document request');
+    else logger.info({ contract: contract || undefined, status, durationMs }, 'http request');
     onOutcome({ contract, outcome: 'other', durationMs });
+  }
+
+  /** A whole response that is not a fault (faults go through send-fault.ts). */
+  function respond(res: ServerResponse, status: number, contentType: string, body: string): void {
+    if (closing()) res.setHeader('Connection', 'close');
+    res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
   }
 }
 
 function readCorrelationId(h: string | string[] | undefined): string {
   const v = Array.isArray(h) ? h[0] : h;
   return v !== undefined && CORRELATION_RE.test(v) ? v : randomUUID();
-}
-
-/** SOAPAction quoted, unquoted, or missing/empty (→ body alone); both present must agree. */
-function dispatch(service: BoundService, soapAction: string | string[] | undefined, body: XmlElement): BoundOperation {
-  const qname = body.ns ? `{${body.ns}}${body.name}` : body.name;
-  const byBody = service.byBodyQName.get(qname);
-  let action = (Array.isArray(soapAction) ? soapAction[0] : soapAction)?.trim();
-  if (action && action.length >= 2 && action.charCodeAt(0) === 34 && action.charCodeAt(action.length - 1) === 34) {
-    action = action.slice(1, -1).trim();
-  }
-  if (action) {
-    const byAction = service.bySoapAction.get(action);
-    if (!byAction) throw new SoapFault('RP005', 'The SOAPAction names no operation of this contract');
-    if (byAction !== byBody) throw new SoapFault('RP005', 'The SOAPAction does not match the body element');
-    return byAction;
-  }
-  if (!byBody) throw new SoapFault('RP005', 'The body element is not an operation of this contract');
-  return byBody;
 }
 
 function decodeHeaders(service: BoundService, op: BoundOperation, headers: readonly XmlElement[], source: string): Record<string, unknown> {
@@ -366,35 +361,4 @@ function resultOf(response: unknown): { resultCode?: string; errorCode?: string 
     resultCode: typeof result?.resultCode === 'string' ? result.resultCode : undefined,
     errorCode: typeof result?.errorCode === 'string' ? result.errorCode : undefined,
   };
-}
-
-/** The RequestContext handed to handlers (plus the decoded SOAP headers); the child logger is made on first use. */
-class Context implements RequestContext {
-  readonly peerHsaId: string;
-  readonly consumerHsaId: string;
-  readonly viaRoutingNode: boolean;
-  private childLog: Logger | undefined;
-  constructor(
-    readonly correlationId: string,
-    readonly logId: string,
-    readonly logicalAddress: string,
-    who: EffectiveConsumer,
-    readonly consumer: RequestContext['consumer'],
-    readonly contractName: string,
-    readonly requestXml: string,
-    private readonly rootLog: Logger,
-    readonly headers: Record<string, unknown>,
-  ) {
-    this.peerHsaId = who.peerHsaId;
-    this.consumerHsaId = who.consumerHsaId;
-    this.viaRoutingNode = who.viaRoutingNode;
-  }
-  get log(): Logger {
-    return (this.childLog ??= this.rootLog.child({
-      correlationId: this.correlationId,
-      logId: this.logId,
-      consumer: this.consumerHsaId,
-      contract: this.contractName,
-    }));
-  }
 }

@@ -129,6 +129,8 @@ export function createProducer(options: ProducerOptions): Producer {
       const logDrop = createDropLog(logger);
       const s = createHttpsServer(config, {
         onRequest,
+        // a client that waits for 100 Continue gets it only after the checks that need no body (README, Faults)
+        onCheckContinue,
         onTlsRefused: (r) => {
           logger.warn({ tlsRefusal: r.reason, remoteAddress: r.peer, detail: r.message }, 'TLS handshake refused');
           if (events.listenerCount('tlsRefused') > 0) events.emit('tlsRefused', r);
@@ -138,8 +140,6 @@ export function createProducer(options: ProducerOptions): Producer {
           if (events.listenerCount('connectionDropped') > 0) events.emit('connectionDropped', d);
         },
       });
-      // a client that waits for 100 Continue gets it only after the checks that need no body (README, Faults)
-      s.on('checkContinue', onCheckContinue);
       server = s;
       return new Promise((resolve, reject) => {
         s.once('error', reject);

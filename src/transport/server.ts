@@ -12,8 +12,9 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config.js';
-import { buildFault, SoapFault, XML_CONTENT_TYPE } from '../soap/fault.js';
+import { SoapFault } from '../soap/fault.js';
 import { ConnectionGuard, type ConnectionDrop } from './connection-guard.js';
+import { endSocketWithFault } from './send-fault.js';
 
 export interface TlsRefusal {
   /** OpenSSL / Node error code when known (e.g. ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE, CERT_HAS_EXPIRED), else 'unknown'. */
@@ -25,6 +26,8 @@ export interface TlsRefusal {
 
 export interface ServerHooks {
   readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  /** A request with `Expect: 100-continue`; without this hook Node sends `100 Continue` itself and calls onRequest. */
+  readonly onCheckContinue?: (req: IncomingMessage, res: ServerResponse) => void;
   readonly onTlsRefused: (r: TlsRefusal) => void;
   /** A connection closed by the handshake deadline or to make room under a connection cap. */
   readonly onConnectionDropped?: (d: ConnectionDrop) => void;
@@ -87,6 +90,14 @@ export function createHttpsServer(config: Pick<Config, 'tls' | 'limits'>, hooks:
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.headersTimeout = limits.headersTimeoutMs;
   const connectionGuard = new ConnectionGuard(server, limits, hooks.onConnectionDropped ?? (() => {}));
+  const { onCheckContinue } = hooks;
+  if (onCheckContinue) {
+    // Node emits 'checkContinue' instead of 'request' for such a request: the guard must count it too.
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      connectionGuard.requestStarted(req, res);
+      onCheckContinue(req, res);
+    });
+  }
 
   // A TLS error before the handshake completed ends the connection. First in line: Node's https server
   // passes the error on as 'clientError', whose handler below would try to answer in HTTP over a socket
@@ -107,10 +118,7 @@ export function createHttpsServer(config: Pick<Config, 'tls' | 'limits'>, hooks:
       return;
     }
     if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      const body = buildFault(new SoapFault('RP011', 'Request headers or body not received in time'));
-      socket.end(
-        `HTTP/1.1 500 Internal Server Error\r\nContent-Type: ${XML_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
+      endSocketWithFault(socket, new SoapFault('RP011', 'Request headers or body not received in time'));
     } else if (err.code === 'HPE_HEADER_OVERFLOW') {
       socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     } else if (err.code === 'ECONNRESET') {

@@ -1,5 +1,5 @@
 /**
- * `GET <endpoint>?wsdl` and `GET <endpoint>?xsd=<path>` (spec §4.1), as SKLTP VP serves them:
+ * `GET <endpoint>?wsdl` and `GET <endpoint>?xsd=<path>` (README, "Calling it"), as SKLTP VP serves them:
  * the WSDL's soap:address is the real URL, and every schemaLocation — in the WSDL and, recursively,
  * in every served XSD — points back at `<endpoint>?xsd=<path relative to the contract root>`, so a
  * client loading the WSDL by URL resolves every import over HTTP. The locations are absolute URLs

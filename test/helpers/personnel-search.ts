@@ -7,13 +7,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
 import type { ConsumerCategory } from '../../src/config.js';
 import { DEFAULT_ACCESS_PROFILES } from '../../src/licensetopractice/access-profiles.js';
 import { personnelAuditSink } from '../../src/licensetopractice/audit-sink.js';
-import { isDemoPersonnelLoaded, loadDemoPersonnel } from '../../src/licensetopractice/generate.js';
+import { isDemoPersonnelLoaded, loadDemoPersonnel } from '../../src/licensetopractice/register-loader.js';
 import { PersonnelStore } from '../../src/licensetopractice/personnel-store.js';
-import { createSearchPersonnelService, type PersonnelAuditEvent } from '../../src/licensetopractice/search-personnel.js';
+import { createSearchPersonnelHandler, type PersonnelAuditEvent } from '../../src/licensetopractice/search-personnel.js';
 import type {
   SearchPersonnelResponseType as SearchPersonnelResponse,
   SearchPersonnelType as SearchPersonnelRequest,
@@ -23,27 +22,21 @@ import { AuditTrail, createIdentifierHasher } from '../../src/storage/audit.js';
 import { ensureAuditKeys } from '../../src/storage/audit-keys.js';
 import type { Database } from '../../src/storage/database.js';
 import type { TestEngine } from './engines.js';
+import { handlerContext } from './request-context.js';
 
 export type { SearchPersonnelRequest, SearchPersonnelResponse };
 export type Search = (r: SearchPersonnelRequest, c?: RequestContext) => Promise<SearchPersonnelResponse>;
 
-const silent = pino({ level: 'silent' });
 
 /** A request context for a direct call; the supervisor's by default. */
 export function ctx(category: ConsumerCategory | undefined, consumer = 'SE5599999991-1002', extra: Partial<RequestContext> = {}): RequestContext {
-  return {
-    correlationId: crypto.randomUUID(),
-    logId: crypto.randomUUID(),
-    logicalAddress: 'TEST-PRODUCER',
+  return handlerContext({
     peerHsaId: consumer,
     consumerHsaId: consumer,
-    viaRoutingNode: false,
     consumer: category ? { category } : undefined,
     contractName: 'SearchPersonnel',
-    requestXml: '',
-    log: silent,
     ...extra,
-  };
+  });
 }
 
 export interface SearchFixture {
@@ -75,7 +68,7 @@ export async function openSearch(
   ensureAuditKeys(keysFile);
   const trail = new AuditTrail(database, { keysFile });
   const sink = personnelAuditSink(trail);
-  const service = createSearchPersonnelService({
+  const service = createSearchPersonnelHandler({
     store: new PersonnelStore(database),
     profiles: DEFAULT_ACCESS_PROFILES,
     hashIdentifier: options.hash ?? createIdentifierHasher(crypto.randomBytes(32)),

@@ -1,0 +1,289 @@
+/**
+ * The case hub's database programs (storage/sqlite-thread.ts): the SQL of the hot paths, run as one
+ * transaction each. On SQLite they run on the database thread, which imports this module by its URL
+ * (`dbProgram(import.meta.url, …)`), so it holds nothing but the programs and what they need; on
+ * PostgreSQL they run in a `db.transaction()` on the event loop. Inputs and outputs are plain data
+ * (case-rows.ts); the store (case-store.ts) decides when each runs.
+ *
+ * Several instances (PostgreSQL): each push locks its case row (`FOR UPDATE`); pushes in a batch are
+ * applied in key order so two batches never lock the same rows in opposite orders. Two instances
+ * creating the same new case at once: one insert loses on the unique key, its batch is retried one by
+ * one, and the retry sees the winner's row.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeAuditEntries, type AuditEntryInput } from '../storage/audit.js';
+import { canonicalJson } from '../storage/canonical.js';
+import type { Engine, SqlRunner } from '../storage/database.js';
+import { sqlFor } from '../storage/sql.js';
+import { dbProgram } from '../storage/sqlite-thread.js';
+import {
+  aad,
+  type HistoryPayload,
+  type NotificationPayload,
+  type OutboxClaimRow,
+  type OverviewCaseRow,
+  type OverviewFilter,
+  type OverviewHistoryRow,
+  type PushInput,
+  type PushOutcome,
+  type PushResult,
+} from './case-rows.js';
+import { CaseKeyRing } from './keys.js';
+import { CASE_TABLES } from './schema.js';
+
+/** Ids per `IN (…)` list, well under SQLite's bound-parameter limit. */
+const IN_CHUNK = 400;
+
+interface CaseRow {
+  id: number;
+  status: string;
+  case_updated: string;
+  revision: number;
+  content_mac: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying pushes
+
+/**
+ * The key rings of the push program, by keys file: on the event-loop thread the store's own (see
+ * shareKeyRing), on the database thread one loaded from the file. Each re-reads its file after a rotation.
+ */
+const programKeyRings = new Map<string, CaseKeyRing>();
+
+/** Lets the push program use the store's key ring when it runs on this thread (PostgreSQL), not a second copy. */
+export function shareKeyRing(keys: CaseKeyRing): void {
+  if (!programKeyRings.has(keys.file)) programKeyRings.set(keys.file, keys);
+}
+
+/** The write program of one group commit of pushes. */
+export function applyPushesProgram(
+  sql: SqlRunner,
+  job: { readonly engine: Engine; readonly keysFile: string; readonly inputs: readonly PushInput[] },
+): Promise<PushResult[]> {
+  let keys = programKeyRings.get(job.keysFile);
+  if (!keys) {
+    keys = new CaseKeyRing(job.keysFile);
+    programKeyRings.set(job.keysFile, keys);
+  }
+  return applyPushes(sql, job.engine, keys, job.inputs);
+}
+
+export const APPLY_PUSHES = dbProgram(import.meta.url, applyPushesProgram);
+
+function pushAuditEntry(input: PushInput, result: PushResult): AuditEntryInput {
+  return {
+    ...input.audit,
+    outcome: result.outcome,
+    recordCount: result.outcome === 'CREATED' || result.outcome === 'UPDATED' ? 1 : 0,
+    criteria: {
+      ...input.audit.criteria,
+      revision: result.revision,
+      signed: input.evidence !== undefined,
+      notified: result.notificationId !== undefined,
+    },
+  };
+}
+
+async function applyPushes(m: SqlRunner, engine: Engine, keys: CaseKeyRing, inputs: readonly PushInput[]): Promise<PushResult[]> {
+  // Key order (stable, so one case's pushes keep their arrival order): a consistent lock order across instances.
+  const order = inputs
+    .map((input, index) => ({ input, index }))
+    .sort((a, b) => {
+      const ka = `${a.input.content.senderOrganisation.organisationNumber}\0${a.input.content.caseId}`;
+      const kb = `${b.input.content.senderOrganisation.organisationNumber}\0${b.input.content.caseId}`;
+      return ka < kb ? -1 : ka > kb ? 1 : a.index - b.index;
+    });
+  const results: PushResult[] = new Array(inputs.length);
+  const auditEntries: AuditEntryInput[] = [];
+  for (const { input, index } of order) {
+    const result = await applyOne(m, engine, keys, input);
+    results[index] = result;
+    auditEntries.push(pushAuditEntry(input, result));
+  }
+  await writeAuditEntries(m, engine, auditEntries, keys.file);
+  return results;
+}
+
+async function applyOne(m: SqlRunner, engine: Engine, keys: CaseKeyRing, input: PushInput): Promise<PushResult> {
+  const sql = sqlFor(engine);
+  const c = input.content;
+  const sender = c.senderOrganisation.organisationNumber;
+  const mac = keys.contentMac(canonicalJson(c));
+  const lock = engine === 'postgres' ? ' FOR UPDATE' : '';
+  const rows: CaseRow[] = await m.query(
+    sql(`SELECT id, status, case_updated, revision, content_mac FROM ${CASE_TABLES.case} WHERE sender_org = ? AND case_id = ?${lock}`),
+    [sender, c.caseId],
+  );
+  const existing = rows[0];
+  const now = new Date().toISOString();
+  const seal = () => keys.seal(JSON.stringify(c), aad.case(sender, c.caseId));
+  const subjectHash = keys.subjectHash(c.subject.id);
+  let caseRowId: number;
+  let revision: number;
+  let outcome: PushOutcome;
+  if (!existing) {
+    const sealed = seal();
+    const inserted: Array<{ id: number }> = await m.query(
+      sql(
+        `INSERT INTO ${CASE_TABLES.case} (sender_org, case_id, subject_hash, status, case_updated, revision, content_mac, key_id, content, stored_at)` +
+          ` VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`,
+      ),
+      [sender, c.caseId, subjectHash, c.status, c.caseUpdated, mac, sealed.keyId, sealed.blob, now],
+    );
+    caseRowId = Number(inserted[0]!.id);
+    revision = 1;
+    outcome = 'CREATED';
+  } else {
+    const current = Number(existing.revision);
+    // Ordering is by caseUpdated (README, "Case hub"); both sides are fixed-width UTC ISO text.
+    if (c.caseUpdated < existing.case_updated) return { outcome: 'STALE', revision: current };
+    if (c.caseUpdated === existing.case_updated) {
+      return { outcome: existing.content_mac === mac ? 'UNCHANGED' : 'CONFLICT', revision: current };
+    }
+    caseRowId = Number(existing.id);
+    revision = current + 1;
+    outcome = 'UPDATED';
+    const sealed = seal();
+    await m.query(
+      sql(
+        `UPDATE ${CASE_TABLES.case} SET subject_hash = ?, status = ?, case_updated = ?, revision = ?, content_mac = ?, key_id = ?, content = ?, stored_at = ? WHERE id = ?`,
+      ),
+      [subjectHash, c.status, c.caseUpdated, revision, mac, sealed.keyId, sealed.blob, now, caseRowId],
+    );
+  }
+
+  const history: HistoryPayload = {
+    status: c.status,
+    statusDate: c.statusDate,
+    caseUpdated: c.caseUpdated,
+    contentMac: mac,
+    ...(input.evidence ? { signatureXml: input.evidence.signatureXml, signedEnvelope: input.evidence.signedEnvelope } : {}),
+  };
+  const h = keys.seal(JSON.stringify(history), aad.history(caseRowId, revision));
+  await m.query(
+    sql(`INSERT INTO ${CASE_TABLES.history} (case_row_id, revision, recorded_at, key_id, content) VALUES (?, ?, ?, ?, ?)`),
+    [caseRowId, revision, now, h.keyId, h.blob],
+  );
+
+  // "New information" for the subject: a new case or a changed status, unless the sender said notify=false.
+  const statusChanged = !existing || existing.status !== c.status;
+  let notificationId: string | undefined;
+  if (statusChanged && input.notify) {
+    notificationId = randomUUID();
+    const payload: NotificationPayload = {
+      notificationId,
+      subject: { [c.subject.kind]: c.subject.id },
+      senderOrganisation: { organisationNumber: sender, name: c.senderOrganisation.name },
+      createdAt: now,
+    };
+    const o = keys.seal(JSON.stringify(payload), aad.outbox(notificationId));
+    await m.query(
+      sql(
+        `INSERT INTO ${CASE_TABLES.outbox} (notification_id, case_row_id, created_at, key_id, content, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, ?)`,
+      ),
+      [notificationId, caseRowId, now, o.keyId, o.blob, now],
+    );
+  }
+  return { outcome, revision, ...(notificationId ? { notificationId } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The outbox
+
+/**
+ * The write program of an outbox claim: due rows, marked with the claim token and lease. On PostgreSQL
+ * they are selected `FOR UPDATE SKIP LOCKED`, so two instances polling at once take disjoint rows.
+ */
+export async function claimOutboxProgram(
+  m: SqlRunner,
+  job: { readonly engine: Engine; readonly limit: number; readonly now: string; readonly until: string; readonly token: string },
+): Promise<OutboxClaimRow[]> {
+  const sql = sqlFor(job.engine);
+  const skipLocked = job.engine === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+  const rows: OutboxClaimRow[] = await m.query(
+    sql(
+      `SELECT id, notification_id, key_id, content, attempts FROM ${CASE_TABLES.outbox}` +
+        ` WHERE delivered_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)` +
+        ` ORDER BY id LIMIT ${job.limit}${skipLocked}`,
+    ),
+    [job.now, job.now],
+  );
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => Number(r.id));
+  await m.query(
+    sql(`UPDATE ${CASE_TABLES.outbox} SET claimed_until = ?, claim_token = ? WHERE id IN (${ids.map(() => '?').join(', ')})`),
+    [job.until, job.token, ...ids],
+  );
+  return rows;
+}
+
+export const CLAIM_OUTBOX = dbProgram(import.meta.url, claimOutboxProgram);
+
+/** The write program that marks delivered rows whose claim still holds; returns their ids. */
+export async function markDeliveredProgram(
+  m: SqlRunner,
+  job: { readonly engine: Engine; readonly at: string; readonly claims: ReadonlyArray<readonly [token: string, ids: readonly number[]]> },
+): Promise<number[]> {
+  const sql = sqlFor(job.engine);
+  const marked: number[] = [];
+  for (const [token, ids] of job.claims) {
+    const changed: Array<{ id: number }> = await m.query(
+      sql(
+        `UPDATE ${CASE_TABLES.outbox} SET delivered_at = ?, claimed_until = NULL, claim_token = NULL` +
+          ` WHERE claim_token = ? AND id IN (${ids.map(() => '?').join(', ')}) RETURNING id`,
+      ),
+      [job.at, token, ...ids],
+    );
+    marked.push(...changed.map((r) => Number(r.id)));
+  }
+  return marked;
+}
+
+export const MARK_DELIVERED = dbProgram(import.meta.url, markDeliveredProgram);
+
+// ---------------------------------------------------------------------------------------------
+// The overview (a read program: sealed rows; the event-loop thread opens them)
+
+/** The subject's case rows, newest caseUpdated first, and their history rows, newest revision first. */
+export async function overviewRowsProgram(
+  m: SqlRunner,
+  job: { readonly engine: Engine; readonly filter: OverviewFilter },
+): Promise<{ cases: OverviewCaseRow[]; history: OverviewHistoryRow[] }> {
+  const { filter } = job;
+  const sql = sqlFor(job.engine);
+  const where = ['subject_hash = ?'];
+  const params: unknown[] = [filter.subjectHash];
+  if (filter.senderOrganisation) {
+    where.push('sender_org = ?');
+    params.push(filter.senderOrganisation);
+  }
+  if (filter.statuses && filter.statuses.length > 0) {
+    where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
+    params.push(...filter.statuses);
+  }
+  if (filter.updatedSince) {
+    where.push('case_updated >= ?');
+    params.push(filter.updatedSince);
+  }
+  const cases: OverviewCaseRow[] = await m.query(
+    sql(`SELECT id, sender_org, case_id, revision, key_id, content FROM ${CASE_TABLES.case} WHERE ${where.join(' AND ')} ORDER BY case_updated DESC, id DESC`),
+    params,
+  );
+  const history: OverviewHistoryRow[] = [];
+  const ids = cases.map((r) => Number(r.id));
+  for (let i = 0; i < ids.length; i += IN_CHUNK) {
+    const chunk = ids.slice(i, i + IN_CHUNK);
+    history.push(
+      ...((await m.query(
+        sql(
+          `SELECT case_row_id, revision, key_id, content FROM ${CASE_TABLES.history} WHERE case_row_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY case_row_id, revision DESC`,
+        ),
+        chunk,
+      )) as OverviewHistoryRow[]),
+    );
+  }
+  return { cases, history };
+}
+
+export const OVERVIEW_ROWS = dbProgram(import.meta.url, overviewRowsProgram);

@@ -1,0 +1,93 @@
+/**
+ * What the case store (case-store.ts, on the event loop) and its database programs (case-programs.ts,
+ * on SQLite's database thread) hand each other: plain data that crosses the thread boundary, and the
+ * additional authenticated data that binds each sealed blob to its row.
+ */
+import type { AuditEntryInput } from '../storage/audit.js';
+import { CASE_TABLES } from './schema.js';
+import type { CaseContent, Subject } from './validation.js';
+
+export type PushOutcome = 'CREATED' | 'UPDATED' | 'UNCHANGED' | 'STALE' | 'CONFLICT';
+
+export interface PushInput {
+  readonly content: CaseContent;
+  readonly notify: boolean;
+  /** A verified signature, kept as evidence with the history entry (with the envelope it signs). */
+  readonly evidence?: { readonly signatureXml: string; readonly signedEnvelope: string };
+  /**
+   * This push's audit entry, committed in the push's own transaction. Applying the push sets its
+   * outcome and record count, and adds revision, signed and notified to its criteria. Plain data, like
+   * the rest of PushInput: on SQLite it crosses to the database thread.
+   */
+  readonly audit: AuditEntryInput;
+}
+
+export interface PushResult {
+  readonly outcome: PushOutcome;
+  readonly revision: number;
+  readonly notificationId?: string;
+}
+
+/** What the notifier delivers (README, "Notifications"): who to tell and from whom; never case content. */
+export interface NotificationPayload {
+  readonly notificationId: string;
+  readonly subject: { readonly [K in Subject['kind']]?: string };
+  readonly senderOrganisation: { readonly organisationNumber: string; readonly name: string };
+  readonly createdAt: string;
+}
+
+export interface HistoryEntry {
+  readonly revision: number;
+  readonly status: CaseContent['status'];
+  readonly statusDate: string;
+  readonly caseUpdated: string;
+}
+
+/** A history entry's sealed content. */
+export interface HistoryPayload extends Omit<HistoryEntry, 'revision'> {
+  readonly contentMac: string;
+  readonly signatureXml?: string;
+  readonly signedEnvelope?: string;
+}
+
+export interface OverviewFilter {
+  readonly subjectHash: string;
+  readonly senderOrganisation?: string;
+  readonly statuses?: readonly string[];
+  /** UTC ISO; cases with caseUpdated at or after it. */
+  readonly updatedSince?: string;
+}
+
+/** A case row of an overview, still sealed (the event-loop thread opens it). */
+export interface OverviewCaseRow {
+  id: number;
+  sender_org: string;
+  case_id: string;
+  revision: number;
+  key_id: string;
+  content: string;
+}
+
+/** A history row of an overview, still sealed. */
+export interface OverviewHistoryRow {
+  case_row_id: number;
+  revision: number;
+  key_id: string;
+  content: string;
+}
+
+/** An outbox row taken by a claim, still sealed. */
+export interface OutboxClaimRow {
+  id: number;
+  notification_id: string;
+  key_id: string;
+  content: string;
+  attempts: number;
+}
+
+/** Each blob's additional authenticated data: a blob moved to another row does not open. */
+export const aad = {
+  case: (sender: string, caseId: string) => `${CASE_TABLES.case}:${sender}:${caseId}`,
+  history: (caseRowId: number, revision: number) => `${CASE_TABLES.history}:${caseRowId}:${revision}`,
+  outbox: (notificationId: string) => `${CASE_TABLES.outbox}:${notificationId}`,
+};
