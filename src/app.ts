@@ -29,6 +29,7 @@ import { PersonnelStore } from './licensetopractice/personnel-store.js';
 import { createSearchPersonnelService } from './licensetopractice/search-personnel.js';
 import { createPingForConfigurationHandler } from './monitoring/ping-for-configuration.js';
 import { Metrics } from './ops/metrics.js';
+import { SCHEMA } from './schema.js';
 import { AuditTrail, createIdentifierHasher, loadAuditHmacKey, type AuditHead } from './storage/audit.js';
 import { ensureAuditKeys } from './storage/audit-keys.js';
 import { HEAD_LOG_MESSAGE } from './storage/audit-verify.js';
@@ -51,7 +52,7 @@ export async function prepare(config: Config, logger: Logger): Promise<Database>
   if (pki.generated) logger.info({ certsDir: config.certsDir }, 'generated the development PKI');
   ensurePrivateDir(config.dataDir, logger);
   if (ensureCaseKeys(config.keysFile)) logger.info({ keysFile: config.keysFile }, 'generated development case-hub keys');
-  const db = await openDatabase(config, logger);
+  const db = await openDatabase(config, logger, SCHEMA);
   if (config.demoData) {
     await loadDemoFmb(db);
     await loadDemoPersonnel(db);

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { createLogger } from '../src/log.js';
+import { SCHEMA } from '../src/schema.js';
 import { openDatabase, type Database } from '../src/storage/database.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -44,7 +45,7 @@ export async function openTestDb(engine: Engine, label = 'personnel'): Promise<T
   const logger = createLogger('silent');
   if (engine === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`));
-    const database = await openDatabase({ dataDir: dir, databaseUrl: undefined }, logger);
+    const database = await openDatabase({ dataDir: dir, databaseUrl: undefined }, logger, SCHEMA);
     return {
       engine,
       db: database.dataSource,
@@ -56,7 +57,7 @@ export async function openTestDb(engine: Engine, label = 'personnel'): Promise<T
     };
   }
   const schema = `${label.replace(/[^a-z0-9_]/gi, '_')}_${crypto.randomBytes(4).toString('hex')}`.toLowerCase();
-  const database = await openDatabase({ dataDir: os.tmpdir(), databaseUrl: TEST_DATABASE_URL }, logger, { pgSchema: schema });
+  const database = await openDatabase({ dataDir: os.tmpdir(), databaseUrl: TEST_DATABASE_URL }, logger, { ...SCHEMA, pgSchema: schema });
   return {
     engine,
     db: database.dataSource,

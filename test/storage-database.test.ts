@@ -1,11 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { isDatabaseUnavailable, mapDatabaseError } from '../src/storage/errors.js';
-import { DatabaseUnavailableError } from '../src/soap/context.js';
+import { DatabaseUnavailableError, isDatabaseUnavailable, mapDatabaseError } from '../src/storage/errors.js';
 import { openDatabase } from '../src/storage/database.js';
 import { sqlFor } from '../src/storage/sql.js';
-import { MIGRATIONS } from '../src/storage/registry.js';
+import { SCHEMA } from '../src/schema.js';
 import { forEachEngine, hasPostgres, silentLogger } from './helpers/engines.js';
 
 describe('database error mapping', () => {
@@ -42,13 +41,36 @@ describe('sqlFor', () => {
   });
 });
 
+/**
+ * Every migration as released, in order. Databases record migrations by name and run them in list
+ * order: a rename or a reordering would run one again, or skip one, on an existing database.
+ */
+const RELEASED_MIGRATIONS = [
+  'AuditTrail1767225600000',
+  'FmbContent1767225601000',
+  'PersonnelRegister1767225602000',
+  'CaseHub1767225603000',
+  'PersonnelLicenceDocument1767225604000',
+  'AuditChainKeys1767225605000',
+];
+
+describe('the migration list', () => {
+  it('holds every released migration, in the released order, under its released class name; new ones only after them', () => {
+    const names = SCHEMA.migrations.map((M) => String(new M().name));
+    assert.deepEqual(names.slice(0, RELEASED_MIGRATIONS.length), RELEASED_MIGRATIONS);
+    assert.deepEqual(SCHEMA.migrations.map((M) => M.name), names, 'class name = recorded name');
+    const stamps = names.map((n) => Number(/(\d{13})$/.exec(n)?.[1]));
+    assert.deepEqual([...stamps].sort((a, b) => a - b), stamps, 'timestamps increase along the list');
+  });
+});
+
 forEachEngine('database', (engine) => {
   it('opens migrated, pings, closes', async () => {
     const { db } = await engine.open();
     assert.equal(db.engine, engine.engine);
     assert.equal(await db.ping(), true);
     const rows: Array<{ name: string }> = await db.read((m) => m.query('SELECT name FROM schema_migrations ORDER BY id'));
-    assert.deepEqual(rows.map((r) => r.name), MIGRATIONS.map((M) => new M().name));
+    assert.deepEqual(rows.map((r) => r.name), SCHEMA.migrations.map((M) => new M().name));
     assert.deepEqual(rows.slice(0, 2).map((r) => r.name), ['AuditTrail1767225600000', 'FmbContent1767225601000']);
     await db.close();
     assert.equal(await db.ping(), false);
@@ -97,7 +119,7 @@ describe('PostgreSQL outage and recovery', { skip: !hasPostgres() && 'TEST_DATAB
     const url = new URL(target.toString());
     url.hostname = '127.0.0.1';
     url.port = String(port);
-    const db = await openDatabase({ dataDir: '/tmp', databaseUrl: url.toString() }, silentLogger, { migrate: false, poolSize: 2 });
+    const db = await openDatabase({ dataDir: '/tmp', databaseUrl: url.toString() }, silentLogger, { ...SCHEMA, migrate: false, poolSize: 2 });
     try {
       assert.equal(await db.ping(), true);
       // outage: stop accepting and cut every live connection
