@@ -23,7 +23,6 @@ import { createGetDiagnosisHandler } from './insurancemedicine/get-diagnosis.js'
 import { FmbStore } from './insurancemedicine/fmb-store.js';
 import { isDemoFmbLoaded, loadDemoFmb } from './insurancemedicine/demo.js';
 import { resolveAccessProfiles } from './licensetopractice/access-profiles.js';
-import { personnelAuditSink } from './licensetopractice/audit-sink.js';
 import { isDemoPersonnelLoaded, loadDemoPersonnel } from './licensetopractice/generate.js';
 import { PersonnelStore } from './licensetopractice/personnel-store.js';
 import { createSearchPersonnelService } from './licensetopractice/search-personnel.js';
@@ -104,7 +103,7 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
     createSearchPersonnelService({
       store: new PersonnelStore(db),
       profiles: resolveAccessProfiles(config.personnelAccessProfiles),
-      audit: personnelAuditSink(audit),
+      audit,
       hashIdentifier,
       maxCriteria,
     }),

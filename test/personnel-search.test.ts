@@ -9,17 +9,16 @@ import { pino } from 'pino';
 import { createLogger } from '../src/log.js';
 import type { ConsumerCategory } from '../src/config.js';
 import { DEFAULT_ACCESS_PROFILES } from '../src/licensetopractice/access-profiles.js';
-import { personnelAuditSink } from '../src/licensetopractice/audit-sink.js';
 import { generatePersons, isDemoPersonnelLoaded, loadDemoPersonnel } from '../src/licensetopractice/generate.js';
 import { nameKey } from '../src/licensetopractice/name-key.js';
 import { PersonnelStore } from '../src/licensetopractice/personnel-store.js';
-import { createSearchPersonnelService, type PersonnelAuditEvent } from '../src/licensetopractice/search-personnel.js';
+import { createSearchPersonnelService } from '../src/licensetopractice/search-personnel.js';
 import type {
   SearchPersonnelResponseType as SearchPersonnelResponse,
   SearchPersonnelType as SearchPersonnelRequest,
 } from '../contracts/masterdata/organisationalresources/licensetopractice/SearchPersonnelInteraction.js';
 import type { RequestContext } from '../src/soap/context.js';
-import { AuditTrail, createIdentifierHasher } from '../src/storage/audit.js';
+import { AuditTrail, createIdentifierHasher, type AuditEntryInput } from '../src/storage/audit.js';
 import { ensureAuditKeys } from '../src/storage/audit-keys.js';
 import { availableEngines, openTestDb, type TestDb } from './personnel-support.js';
 
@@ -51,7 +50,7 @@ const orderings = new Map<string, string[]>();
 for (const engine of engines) {
   describe(`SearchPersonnel on ${engine}`, () => {
     let t: TestDb;
-    let events: PersonnelAuditEvent[];
+    let events: AuditEntryInput[];
     let trail: AuditTrail;
     let search: (r: SearchPersonnelRequest, c?: RequestContext) => Promise<SearchPersonnelResponse>;
     const hash = createIdentifierHasher(crypto.randomBytes(32));
@@ -65,15 +64,16 @@ for (const engine of engines) {
       const keysFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rp-audit-keys-')), 'keys.json');
       ensureAuditKeys(keysFile);
       trail = new AuditTrail(t.database, { keysFile });
-      const sink = personnelAuditSink(trail);
       const service = createSearchPersonnelService({
         store: new PersonnelStore(t.database),
         profiles: DEFAULT_ACCESS_PROFILES,
         hashIdentifier: hash,
         maxCriteria: CAP,
-        audit: async (e) => {
-          events.push(e);
-          await sink(e);
+        audit: {
+          append: (e) => {
+            events.push(e);
+            return trail.append(e);
+          },
         },
       });
       search = (r, c = ctx('SUPERVISORY_AUTHORITY')) => service.SearchPersonnel(r, { ...c, headers: { LogicalAddress: c.logicalAddress } });

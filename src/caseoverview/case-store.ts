@@ -15,7 +15,7 @@
  * one, and the retry sees the winner's row.
  */
 import { randomUUID } from 'node:crypto';
-import { writeAuditEntries, type AuditEntryInput, type AuditTrail } from '../storage/audit.js';
+import { writeAuditEntries, type AuditEntryInput, type AuditLog } from '../storage/audit.js';
 import { canonicalJson } from '../storage/canonical.js';
 import type { Database, Engine, SqlRunner } from '../storage/database.js';
 import { sqlFor } from '../storage/sql.js';
@@ -128,7 +128,7 @@ export class CaseStore {
   constructor(
     private readonly db: Database,
     private readonly keys: CaseKeyRing,
-    private readonly audit: Pick<AuditTrail, 'appendInTransaction'>,
+    private readonly audit: Pick<AuditLog, 'appendInTransaction'>,
     private readonly options: CaseStoreOptions = {},
   ) {
     this.queue = new GroupCommitQueue({
