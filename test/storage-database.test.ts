@@ -41,6 +41,10 @@ describe('sqlFor', () => {
   });
 });
 
+/** The SQLSTATE of a PostgreSQL error, through TypeORM's wrapper. */
+const sqlState = (e: unknown): string | undefined =>
+  (e as { driverError?: { code?: string } } | null)?.driverError?.code ?? (e as { code?: string } | null)?.code;
+
 /**
  * Every migration as released, in order. Databases record migrations by name and run them in list
  * order: a rename or a reordering would run one again, or skip one, on an existing database.
@@ -86,17 +90,30 @@ forEachEngine('database', (engine) => {
   it('serialises concurrent write transactions and nested reads reuse the transaction', async () => {
     const { db } = await engine.open();
     await db.transaction((m) => m.query("UPDATE fmb_data_set SET source = 'a' WHERE id = 1"));
+    const attempts = 20;
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
+      Array.from({ length: attempts }, (_, i) =>
         db.transaction(async (m) => {
           const [row] = await m.query('SELECT version FROM fmb_data_set WHERE id = 1');
           await new Promise((r) => setTimeout(r, 1));
           await m.query(`UPDATE fmb_data_set SET version = ${Number(row.version) + 1} WHERE id = 1${''}`);
           return db.read(async (mm) => Number((await mm.query('SELECT version FROM fmb_data_set WHERE id = 1'))[0].version));
-        }, engine.engine === 'postgres' ? { isolation: 'SERIALIZABLE' } : undefined).catch((e: unknown) => (e as Error).message),
+        }, engine.engine === 'postgres' ? { isolation: 'SERIALIZABLE' } : undefined).catch((e: unknown) => e),
       ),
     );
     if (engine.engine === 'sqlite') assert.deepEqual([...results].sort((a, b) => Number(a) - Number(b)), Array.from({ length: 20 }, (_, i) => i + 1));
+    if (engine.engine === 'postgres') {
+      // SERIALIZABLE, no retries: each transaction either commits its increment or fails to serialise.
+      const committed = results.filter((r): r is number => typeof r === 'number');
+      const serializationFailures = results.filter((r) => sqlState(r) === '40001');
+      const other = results.filter((r) => typeof r !== 'number' && sqlState(r) !== '40001').map((e) => String(e));
+      assert.equal(committed.length + serializationFailures.length, attempts, `failures other than serialization: ${other.join('; ')}`);
+      assert.ok(committed.length >= 1, 'at least one transaction commits');
+      // Each commit saw the one before it: the versions read back inside them are 1..committed, once each.
+      assert.deepEqual([...committed].sort((a, b) => a - b), Array.from({ length: committed.length }, (_, i) => i + 1));
+      const final = await db.read(async (m) => Number((await m.query('SELECT version FROM fmb_data_set WHERE id = 1'))[0].version));
+      assert.equal(final, committed.length, 'the final version counts the committed transactions, no more, no fewer');
+    }
   });
 });
 
