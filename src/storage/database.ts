@@ -1,8 +1,9 @@
 /**
  * The storage foundation: one TypeORM DataSource on embedded SQLite (better-sqlite3, the default) or
- * PostgreSQL (DATABASE_URL=postgres://…), migrated on open. Data-access modules of every domain go
- * through `Database.read()` / `Database.transaction()`, which
- *  - map connection failures to DatabaseUnavailableError (fault RP010) in one place (errors.ts), and
+ * PostgreSQL (DATABASE_URL=postgres://…), migrated on open with the entities and migrations the caller
+ * hands over (the composition root's list, src/schema.ts; storage has none of its own). Data-access
+ * modules of every domain go through `Database.read()` / `Database.transaction()`, which
+ *  - map connection failures to DatabaseUnavailableError in one place (errors.ts), and
  *  - on SQLite, make the single shared connection safe for concurrent async callers, and run SQL
  *    through a prepared-statement cache instead of TypeORM's query runner (sqlite-statements.ts says why).
  *
