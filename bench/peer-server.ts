@@ -25,6 +25,7 @@ import { createLogger } from '../src/log.js';
 import { findProjectRoot } from '../src/project-root.js';
 import { FmbStore } from '../src/insurancemedicine/fmb-store.js';
 import { createGetDiagnosisHandler } from '../src/insurancemedicine/get-diagnosis.js';
+import { SCHEMA } from '../src/schema.js';
 import { openDatabase } from '../src/storage/database.js';
 import { createHttpsServer } from '../src/transport/server.js';
 import { endpointPath } from './requests.js';
@@ -35,7 +36,7 @@ const port = Number(process.env.BENCH_PORT);
 const root = findProjectRoot();
 const wsdlFile = path.join(root, 'wsdl', 'GetDiagnosisInteraction_1.0_RIVTABP21.wsdl');
 
-const db = await openDatabase(config, logger, { migrate: false });
+const db = await openDatabase(config, logger, { ...SCHEMA, migrate: false });
 const handler = createGetDiagnosisHandler(new FmbStore(db), { maxCriteria: config.limits.maxCriteria });
 let calls = 0;
 

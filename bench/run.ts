@@ -27,6 +27,7 @@ import { findProjectRoot } from '../src/project-root.js';
 import { createLogger } from '../src/log.js';
 import { GENERATOR_VERSION, DEMO_SEED } from '../src/licensetopractice/generate.js';
 import { loadRegister } from '../src/licensetopractice/register-loader.js';
+import { SCHEMA } from '../src/schema.js';
 import { openDatabase } from '../src/storage/database.js';
 import { runPoint, type ClientTls, type LoadResult } from './load.js';
 import { benchOperations, endpointPath, POOL_SIZE, type BenchOperation, type OperationName } from './requests.js';
@@ -133,7 +134,7 @@ async function registerDatabase(count: number): Promise<string | undefined> {
   const partial = `${dir}.partial`;
   fs.rmSync(partial, { recursive: true, force: true });
   log(`generating the ${count.toLocaleString('en')}-person register into ${path.relative(ROOT, dir)} (once; ~40 s for 500k)`);
-  const db = await openDatabase({ dataDir: partial, databaseUrl: undefined }, createLogger('warn'));
+  const db = await openDatabase({ dataDir: partial, databaseUrl: undefined }, createLogger('warn'), SCHEMA);
   try {
     await loadRegister(db, { seed: DEMO_SEED, count });
   } finally {

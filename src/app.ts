@@ -23,12 +23,12 @@ import { createGetDiagnosisHandler } from './insurancemedicine/get-diagnosis.js'
 import { FmbStore } from './insurancemedicine/fmb-store.js';
 import { isDemoFmbLoaded, loadDemoFmb } from './insurancemedicine/demo.js';
 import { resolveAccessProfiles } from './licensetopractice/access-profiles.js';
-import { personnelAuditSink } from './licensetopractice/audit-sink.js';
 import { isDemoPersonnelLoaded, loadDemoPersonnel } from './licensetopractice/register-loader.js';
 import { PersonnelStore } from './licensetopractice/personnel-store.js';
 import { createSearchPersonnelHandler } from './licensetopractice/search-personnel.js';
 import { createPingForConfigurationHandler } from './monitoring/ping-for-configuration.js';
 import { Metrics } from './ops/metrics.js';
+import { SCHEMA } from './schema.js';
 import { AuditTrail, createIdentifierHasher, loadAuditHmacKey, type AuditHead } from './storage/audit.js';
 import { ensureAuditKeys } from './storage/audit-keys.js';
 import { HEAD_LOG_MESSAGE } from './storage/audit-verify.js';
@@ -51,7 +51,7 @@ export async function prepare(config: Config, logger: Logger): Promise<Database>
   if (pki.generated) logger.info({ certsDir: config.certsDir }, 'generated the development PKI');
   ensurePrivateDir(config.dataDir, logger);
   if (ensureCaseKeys(config.keysFile)) logger.info({ keysFile: config.keysFile }, 'generated development case-hub keys');
-  const db = await openDatabase(config, logger);
+  const db = await openDatabase(config, logger, SCHEMA);
   if (config.demoData) {
     await loadDemoFmb(db);
     await loadDemoPersonnel(db);
@@ -103,7 +103,7 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
     createSearchPersonnelHandler({
       store: new PersonnelStore(db),
       profiles: resolveAccessProfiles(config.personnelAccessProfiles),
-      audit: personnelAuditSink(audit),
+      audit,
       hashIdentifier,
       maxCriteria,
     }),

@@ -12,6 +12,7 @@ import { endpointUrls, prepare, startApplication, type Application } from './app
 import { loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { adminUrl, startAdminServer } from './ops/admin.js';
+import { SCHEMA } from './schema.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
@@ -117,7 +118,7 @@ async function runPrimary(): Promise<void> {
 
 async function runWorker(): Promise<void> {
   const { openDatabase } = await import('./storage/database.js');
-  const db = await openDatabase(config, logger, { migrate: false });
+  const db = await openDatabase(config, logger, { ...SCHEMA, migrate: false });
   const app = await startApplication(config, logger, db);
   // The primary's /metrics asks every worker for its registry; prom-client only answers those
   // requests once an AggregatorRegistry exists in the worker, so create one bound to ours.

@@ -11,7 +11,7 @@ import { addAuditKey } from '../src/storage/audit-keys.js';
 import type { Database } from '../src/storage/database.js';
 import { openDatabase } from '../src/storage/database.js';
 import { AuditChainKeys1767225605000 } from '../src/storage/migrations/1767225605000-AuditChainKeys.js';
-import { MIGRATIONS } from '../src/storage/migrations/index.js';
+import { SCHEMA } from '../src/schema.js';
 import { RELOAD_CHECK_MS } from '../src/security/keys-file.js';
 import { auditEntry, chainRows, newAuditKeysFile, recomputeUnkeyed, tamper, writeUnkeyedEntries } from './helpers/audit-chain.js';
 import { forEachEngine, silentLogger, type TestEngine } from './helpers/engines.js';
@@ -28,10 +28,10 @@ async function keyedChain(engine: TestEngine, n: number, head?: AuditHead[]): Pr
 
 /** A database migrated as before the upgrade, holding `n` entries written by the unkeyed writer, then migrated. */
 async function upgradedFromUnkeyed(engine: TestEngine, n: number): Promise<{ db: Database; keysFile: string }> {
-  const old = await engine.open({ migrations: MIGRATIONS.filter((m) => m !== AuditChainKeys1767225605000) });
+  const old = await engine.open({ migrations: SCHEMA.migrations.filter((m) => m !== AuditChainKeys1767225605000) });
   await writeUnkeyedEntries(old.db, n);
   await old.db.close();
-  const db = await openDatabase(old.config, silentLogger, { ...old.openOptions, migrations: [...MIGRATIONS] });
+  const db = await openDatabase(old.config, silentLogger, { ...old.openOptions, migrations: [...SCHEMA.migrations] });
   return { db, keysFile: newAuditKeysFile() };
 }
 

@@ -12,6 +12,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { pino } from 'pino';
 import { verifyAuditChain } from '../src/storage/audit.js';
+import { SCHEMA } from '../src/schema.js';
 import { openDatabase } from '../src/storage/database.js';
 import { findProjectRoot } from '../src/project-root.js';
 import { makePki } from './fixtures/pki.js';
@@ -138,7 +139,7 @@ test('kill -9 under push load loses no acknowledged push and leaves no half-writ
   child.kill('SIGTERM');
   await new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
 
-  const db = await openDatabase({ dataDir: path.join(dir, 'data'), databaseUrl: undefined }, pino({ level: 'silent' }), { migrate: false });
+  const db = await openDatabase({ dataDir: path.join(dir, 'data'), databaseUrl: undefined }, pino({ level: 'silent' }), { ...SCHEMA, migrate: false });
   try {
     const rows: Array<{ revision: number; n: number; lo: number; hi: number }> = await db.read((m) =>
       m.query('SELECT c.revision AS revision, COUNT(h.id) AS n, MIN(h.revision) AS lo, MAX(h.revision) AS hi FROM case_record c LEFT JOIN case_history h ON h.case_row_id = c.id GROUP BY c.id, c.revision'),

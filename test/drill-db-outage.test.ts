@@ -25,6 +25,7 @@ import { loadDemoFmb } from '../src/insurancemedicine/demo.js';
 import { loadDemoPersonnel } from '../src/licensetopractice/register-loader.js';
 import { createLogger } from '../src/log.js';
 import { startAdminServer } from '../src/ops/admin.js';
+import { SCHEMA } from '../src/schema.js';
 import { openDatabase, type Database } from '../src/storage/database.js';
 import { findProjectRoot } from '../src/project-root.js';
 import { makePki } from './fixtures/pki.js';
@@ -124,7 +125,7 @@ function drill(pgUrl: string): void {
       });
       const logger = createLogger(config.logLevel);
       // what prepare() does, on a schema of our own so the drill shares nothing with other tests
-      db = await openDatabase(config, logger, { pgSchema: schema, poolSize: 4 });
+      db = await openDatabase(config, logger, { ...SCHEMA, pgSchema: schema, poolSize: 4 });
       await loadDemoFmb(db);
       await loadDemoPersonnel(db, 500);
       ensureCaseKeys(config.keysFile);

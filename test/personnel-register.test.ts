@@ -7,7 +7,7 @@ import { PROFESSION_CODES } from '../src/licensetopractice/codes.js';
 import { decodeContinuation, encodeContinuation, queryBinding } from '../src/licensetopractice/continuation.js';
 import { generatePerson, generatePersons } from '../src/licensetopractice/generate.js';
 import { nameKey, parseNameCriterion, prefixUpperBound } from '../src/licensetopractice/name-key.js';
-import type { PersonRecord } from '../src/licensetopractice/personnel-store.js';
+import type { PersonRecord } from '../src/licensetopractice/personnel-records.js';
 import { Personnummer } from '../src/identity-numbers.js';
 
 describe('name keys', () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { lookupNamespace, parseXml, XmlInputError } from '../src/soap/xml.js';
 import { readEnvelope } from '../src/soap/envelope.js';
 import { buildFault, FAULTS, SoapFault, toFault } from '../src/soap/fault.js';
-import { DatabaseUnavailableError } from '../src/soap/context.js';
+import { DatabaseUnavailableError } from '../src/storage/errors.js';
 
 const LIMITS = { maxDepth: 8, maxElements: 20, maxAttributeBytes: 64, maxNsPerElement: 4, maxNsPerDocument: 6 };
 const S11 = 'http://schemas.xmlsoap.org/soap/envelope/';

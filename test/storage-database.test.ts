@@ -1,11 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { isDatabaseUnavailable, mapDatabaseError } from '../src/storage/errors.js';
-import { DatabaseUnavailableError } from '../src/soap/context.js';
+import { DatabaseUnavailableError, isDatabaseUnavailable, mapDatabaseError } from '../src/storage/errors.js';
 import { openDatabase } from '../src/storage/database.js';
 import { sqlFor } from '../src/storage/sql.js';
-import { MIGRATIONS } from '../src/storage/registry.js';
+import { SCHEMA } from '../src/schema.js';
 import { forEachEngine, hasPostgres, silentLogger } from './helpers/engines.js';
 
 describe('database error mapping', () => {
@@ -42,13 +41,40 @@ describe('sqlFor', () => {
   });
 });
 
+/** The SQLSTATE of a PostgreSQL error, through TypeORM's wrapper. */
+const sqlState = (e: unknown): string | undefined =>
+  (e as { driverError?: { code?: string } } | null)?.driverError?.code ?? (e as { code?: string } | null)?.code;
+
+/**
+ * Every migration as released, in order. Databases record migrations by name and run them in list
+ * order: a rename or a reordering would run one again, or skip one, on an existing database.
+ */
+const RELEASED_MIGRATIONS = [
+  'AuditTrail1767225600000',
+  'FmbContent1767225601000',
+  'PersonnelRegister1767225602000',
+  'CaseHub1767225603000',
+  'PersonnelLicenceDocument1767225604000',
+  'AuditChainKeys1767225605000',
+];
+
+describe('the migration list', () => {
+  it('holds every released migration, in the released order, under its released class name; new ones only after them', () => {
+    const names = SCHEMA.migrations.map((M) => String(new M().name));
+    assert.deepEqual(names.slice(0, RELEASED_MIGRATIONS.length), RELEASED_MIGRATIONS);
+    assert.deepEqual(SCHEMA.migrations.map((M) => M.name), names, 'class name = recorded name');
+    const stamps = names.map((n) => Number(/(\d{13})$/.exec(n)?.[1]));
+    assert.deepEqual([...stamps].sort((a, b) => a - b), stamps, 'timestamps increase along the list');
+  });
+});
+
 forEachEngine('database', (engine) => {
   it('opens migrated, pings, closes', async () => {
     const { db } = await engine.open();
     assert.equal(db.engine, engine.engine);
     assert.equal(await db.ping(), true);
     const rows: Array<{ name: string }> = await db.read((m) => m.query('SELECT name FROM schema_migrations ORDER BY id'));
-    assert.deepEqual(rows.map((r) => r.name), MIGRATIONS.map((M) => new M().name));
+    assert.deepEqual(rows.map((r) => r.name), SCHEMA.migrations.map((M) => new M().name));
     assert.deepEqual(rows.slice(0, 2).map((r) => r.name), ['AuditTrail1767225600000', 'FmbContent1767225601000']);
     await db.close();
     assert.equal(await db.ping(), false);
@@ -64,17 +90,30 @@ forEachEngine('database', (engine) => {
   it('serialises concurrent write transactions and nested reads reuse the transaction', async () => {
     const { db } = await engine.open();
     await db.transaction((m) => m.query("UPDATE fmb_data_set SET source = 'a' WHERE id = 1"));
+    const attempts = 20;
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
+      Array.from({ length: attempts }, (_, i) =>
         db.transaction(async (m) => {
           const [row] = await m.query('SELECT version FROM fmb_data_set WHERE id = 1');
           await new Promise((r) => setTimeout(r, 1));
           await m.query(`UPDATE fmb_data_set SET version = ${Number(row.version) + 1} WHERE id = 1${''}`);
           return db.read(async (mm) => Number((await mm.query('SELECT version FROM fmb_data_set WHERE id = 1'))[0].version));
-        }, engine.engine === 'postgres' ? { isolation: 'SERIALIZABLE' } : undefined).catch((e: unknown) => (e as Error).message),
+        }, engine.engine === 'postgres' ? { isolation: 'SERIALIZABLE' } : undefined).catch((e: unknown) => e),
       ),
     );
     if (engine.engine === 'sqlite') assert.deepEqual([...results].sort((a, b) => Number(a) - Number(b)), Array.from({ length: 20 }, (_, i) => i + 1));
+    if (engine.engine === 'postgres') {
+      // SERIALIZABLE, no retries: each transaction either commits its increment or fails to serialise.
+      const committed = results.filter((r): r is number => typeof r === 'number');
+      const serializationFailures = results.filter((r) => sqlState(r) === '40001');
+      const other = results.filter((r) => typeof r !== 'number' && sqlState(r) !== '40001').map((e) => String(e));
+      assert.equal(committed.length + serializationFailures.length, attempts, `failures other than serialization: ${other.join('; ')}`);
+      assert.ok(committed.length >= 1, 'at least one transaction commits');
+      // Each commit saw the one before it: the versions read back inside them are 1..committed, once each.
+      assert.deepEqual([...committed].sort((a, b) => a - b), Array.from({ length: committed.length }, (_, i) => i + 1));
+      const final = await db.read(async (m) => Number((await m.query('SELECT version FROM fmb_data_set WHERE id = 1'))[0].version));
+      assert.equal(final, committed.length, 'the final version counts the committed transactions, no more, no fewer');
+    }
   });
 });
 
@@ -97,7 +136,7 @@ describe('PostgreSQL outage and recovery', { skip: !hasPostgres() && 'TEST_DATAB
     const url = new URL(target.toString());
     url.hostname = '127.0.0.1';
     url.port = String(port);
-    const db = await openDatabase({ dataDir: '/tmp', databaseUrl: url.toString() }, silentLogger, { migrate: false, poolSize: 2 });
+    const db = await openDatabase({ dataDir: '/tmp', databaseUrl: url.toString() }, silentLogger, { ...SCHEMA, migrate: false, poolSize: 2 });
     try {
       assert.equal(await db.ping(), true);
       // outage: stop accepting and cut every live connection

@@ -3,7 +3,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { AuditTrail } from '../storage/audit.js';
+import type { AuditLog } from '../storage/audit.js';
 import type { Database } from '../storage/database.js';
 import type { GetCaseOverviewResponderInterface } from '../../contracts/casemanagement/caseoverview/GetCaseOverviewInteraction.js';
 import type { PushCaseStatusResponderInterface } from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction.js';
@@ -34,7 +34,7 @@ export function createCaseHub(
   config: Pick<Config, 'keysFile' | 'certsDir' | 'notifier' | 'limits'>,
   logger: Logger,
   db: Database,
-  audit: AuditTrail,
+  audit: AuditLog,
   hashIdentifier: (id: string) => string,
   options: CaseHubOptions = {},
 ): CaseHub {

@@ -12,7 +12,7 @@
  * pushes are retried one by one, so one bad push cannot fail its neighbours.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditEntryInput, AuditTrail } from '../storage/audit.js';
+import type { AuditEntryInput, AuditLog } from '../storage/audit.js';
 import type { Database, Engine } from '../storage/database.js';
 import { sqlFor } from '../storage/sql.js';
 import { DatabaseUnavailableError } from '../storage/errors.js';
@@ -60,7 +60,7 @@ export class CaseStore {
   constructor(
     private readonly db: Database,
     private readonly keys: CaseKeyRing,
-    private readonly audit: Pick<AuditTrail, 'appendInTransaction'>,
+    private readonly audit: Pick<AuditLog, 'appendInTransaction'>,
     private readonly options: CaseStoreOptions = {},
   ) {
     this.queue = new GroupCommitQueue({

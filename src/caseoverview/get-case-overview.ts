@@ -5,7 +5,7 @@
  * The status filter is a repeated criterion: capped at `maxCriteria`, each status counted once
  * (README, "Bounded repetition"); messages name the element, never the value.
  */
-import type { AuditTrail } from '../storage/audit.js';
+import type { AuditLog } from '../storage/audit.js';
 import { auditFromContext } from '../soap/audit-context.js';
 import type { RequestContext } from '../soap/context.js';
 import type {
@@ -23,7 +23,7 @@ import { CaseRefusal, parseDateTime, refusalResult, toUtc, validateSubject } fro
 export interface GetCaseOverviewDeps {
   readonly store: CaseStore;
   readonly keys: CaseKeyRing;
-  readonly audit: Pick<AuditTrail, 'append'>;
+  readonly audit: Pick<AuditLog, 'append'>;
   readonly hashIdentifier: (id: string) => string;
   /** Occurrences a repeated criterion (status) may have (config limits.maxCriteria). */
   readonly maxCriteria: number;

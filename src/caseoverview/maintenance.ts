@@ -2,7 +2,7 @@
  * Case-hub maintenance, shared by the command-line tools (keys-cli.ts, purge-cli.ts) and tests:
  * key rotation and retention.
  */
-import type { AuditTrail } from '../storage/audit.js';
+import type { AuditLog } from '../storage/audit.js';
 import type { Database } from '../storage/database.js';
 import { CaseStore } from './case-store.js';
 import { addEncryptionKey, CaseKeyRing } from './keys.js';
@@ -24,7 +24,7 @@ export interface RotationResult {
 export async function rotateCaseKeys(
   db: Database,
   keysFile: string,
-  audit: AuditTrail,
+  audit: AuditLog,
   options: { readonly graceMs?: number; readonly batch?: number; readonly onProgress?: (n: number) => void } = {},
 ): Promise<RotationResult> {
   const keyId = addEncryptionKey(keysFile);
@@ -44,7 +44,7 @@ export async function rotateCaseKeys(
  * Deletes CLOSED cases whose closing update (caseUpdated) is more than `retentionDays` before `now`,
  * with their history and notifications; one audit entry per deleted case, in the same transaction.
  */
-export async function purgeClosedCases(db: Database, keysFile: string, audit: AuditTrail, retentionDays: number, now = new Date()): Promise<number> {
+export async function purgeClosedCases(db: Database, keysFile: string, audit: AuditLog, retentionDays: number, now = new Date()): Promise<number> {
   const store = new CaseStore(db, new CaseKeyRing(keysFile), audit);
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
   let purged = 0;

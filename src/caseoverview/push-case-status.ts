@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AuditTrail } from '../storage/audit.js';
+import type { AuditLog } from '../storage/audit.js';
 import { auditFromContext } from '../soap/audit-context.js';
 import type { RequestContext } from '../soap/context.js';
 import type {
@@ -26,7 +26,7 @@ import { CaseRefusal, refusalResult, validateCaseStatus } from './validation.js'
 
 export interface PushCaseStatusDeps {
   readonly store: CaseStore;
-  readonly audit: Pick<AuditTrail, 'append'>;
+  readonly audit: Pick<AuditLog, 'append'>;
   /** The audit trail's identifier hashing (identity numbers never enter the audit in clear). */
   readonly hashIdentifier: (id: string) => string;
   /** The senders' registered signing certificates (see SigningCertificates). */

@@ -4,12 +4,12 @@
  * enclosing particles, choices numbered, group and attribute-group references inlined. The conventions
  * are in docs/codec-metadata.ts.md ("Compiler conventions").
  */
+import type { BuiltType } from './built-type.js';
 import { xsDocumentation } from './documentation.js';
 import { ContractError } from './errors.js';
 import { anonymousTypeKey, joinPath, type Owner } from './naming.js';
 import type { ComplexTypeMeta, FieldMeta, SimpleTypeMeta } from './rivta.js';
 import { splitClark, XML_NS, XS, type Decl, type SchemaDoc, type SchemaSet } from './schemaset.js';
-import type { BuiltType } from './types.js';
 import { attr, type XNode } from './xmltree.js';
 
 /** What flattening a content model needs from the type builder (types.ts). */

@@ -7,6 +7,7 @@
  * Type keys: `{ns}Name` for named types, `xs:<builtin>` for built-ins, and for anonymous types
  * `{ns}Owner#path` (naming.ts, anonymousTypeKey).
  */
+import type { BuiltType, TypeDocs } from './built-type.js';
 import { builtinOf } from './builtins.js';
 import { ContentModel, type TypeResolver } from './content-model.js';
 import { xsDocumentation } from './documentation.js';
@@ -16,28 +17,7 @@ import type { BuiltinType, FieldMeta, SimpleTypeMeta, TypeMeta } from './rivta.j
 import { splitClark, XS, type Decl, type SchemaDoc, type SchemaSet } from './schemaset.js';
 import { attr, type XNode } from './xmltree.js';
 
-/** The documentation of a type, carried into JSDoc. */
-export interface TypeDocs {
-  /** Of the type; for an anonymous type without its own, of the element or attribute that declares it. */
-  readonly text?: string;
-  /** Of each field, by identity in `meta.fields`: its element, attribute or wildcard declaration's. */
-  readonly fields: ReadonlyMap<FieldMeta, string>;
-  /** Of each enumeration value that has any. */
-  readonly enumeration: ReadonlyMap<string, string>;
-}
-
-export interface BuiltType {
-  readonly key: string;
-  readonly ns: string;
-  /** Unsanitised name the TypeScript name is derived from. */
-  readonly rawName: string;
-  readonly meta: TypeMeta;
-  /** Where it was defined, for the doc comment. */
-  readonly file: string;
-  readonly line: number;
-  readonly anonymous: boolean;
-  readonly docs: TypeDocs;
-}
+export type { BuiltType, TypeDocs } from './built-type.js';
 
 const isXs = (n: XNode, local: string) => n.ns === XS && n.local === local;
 const NO_DOCS: ReadonlyMap<string, string> = new Map();

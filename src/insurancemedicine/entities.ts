@@ -1,5 +1,5 @@
 /**
- * FMB tables (created by migration FmbContent1767225601000; column types explicit, spec §6).
+ * FMB tables (created by migration FmbContent1767225601000, schema.ts; column types explicit).
  * Each item version is one row: key columns for lookup plus the normalised content as canonical JSON.
  * fmb_data_set (one row, id = 1) holds the data-set version that every import bumps in its own
  * transaction; readers compare it to their in-memory snapshot (see fmb-store.ts).

@@ -23,7 +23,7 @@
  * or `[]` denies the category.
  */
 import type { ConsumerCategory } from '../config.js';
-import type { LicenceRecord, PersonRecord } from './personnel-store.js';
+import type { LicenceRecord, PersonRecord } from './personnel-records.js';
 
 export const FIELD_GROUPS = [
   'identity',

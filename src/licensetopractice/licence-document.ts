@@ -13,7 +13,7 @@
  * SQLite's BINARY and any PostgreSQL collation agree).
  */
 import type { ProfessionCode, RestrictionCode } from './codes.js';
-import type { LicenceRecord, RestrictionRecord } from './personnel-store.js';
+import type { LicenceRecord, RestrictionRecord } from './personnel-records.js';
 
 type SpecialityTuple = [string, string];
 type RestrictionTuple = [string, string, string, string | null];

@@ -25,6 +25,7 @@ import { sqlFor } from '../storage/sql.js';
 import type { ProfessionCode, RestrictionCode } from './codes.js';
 import { decodeLicenceDocument } from './licence-document.js';
 import { prefixUpperBound, type NameMatch } from './name-key.js';
+import type { LicenceRecord, PersonRecord } from './personnel-records.js';
 import { TABLES, type Dialect } from './schema.js';
 
 export interface SearchCriteria {
@@ -46,39 +47,6 @@ export interface SortKey {
   readonly familyKey: string;
   readonly givenKey: string;
   readonly id: number;
-}
-
-export interface RestrictionRecord {
-  readonly code: RestrictionCode;
-  readonly description: string;
-  readonly fromDate: string;
-  readonly toDate: string | undefined;
-}
-
-export interface LicenceRecord {
-  readonly professionCode: ProfessionCode;
-  readonly licenceDate: string;
-  readonly valid: boolean;
-  readonly education: string | undefined;
-  readonly prescriptionRight: boolean;
-  readonly prescriberCode: string | undefined;
-  readonly specialities: ReadonlyArray<{ readonly code: string; readonly name: string }>;
-  readonly restrictions: readonly RestrictionRecord[];
-}
-
-export interface PersonRecord {
-  readonly id: number;
-  readonly personId: string;
-  readonly identityNumber: string;
-  readonly coordination: boolean;
-  readonly givenName: string;
-  readonly familyName: string;
-  readonly birthDate: string;
-  readonly countyCode: string | undefined;
-  readonly municipalityCode: string | undefined;
-  readonly protectedIdentity: boolean;
-  readonly deceased: boolean;
-  readonly licences: readonly LicenceRecord[];
 }
 
 export interface SearchPage {

@@ -15,7 +15,7 @@
  *   returns them for protected identities.
  */
 import { EntitySchema, type DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
-import type { Engine } from '../storage/database.js';
+import type { Engine } from '../storage/sql.js';
 
 /** The storage engine behind a DataSource the register code was handed (it also takes bare DataSources). */
 export type Dialect = Engine;
@@ -121,7 +121,7 @@ export function dropIndexStatements(): string[] {
   return SECONDARY_INDEXES.map((ix) => `DROP INDEX IF EXISTS ${ix.name}`);
 }
 
-/** The migration; append `PersonnelRegister1767225602000` to the storage migration list. */
+/** The register's tables and indexes; in the one migration list, src/schema.ts. */
 export class PersonnelRegister1767225602000 implements MigrationInterface {
   name = 'PersonnelRegister1767225602000';
 
@@ -289,8 +289,5 @@ export const SettingEntity = new EntitySchema<SettingRow>({
   },
 });
 
-/** Entities to register in the DataSource. */
+/** The register's entity schemas: the mapping written down, not registered in the DataSource (data access is SQL). */
 export const personnelEntities = [PersonEntity, LicenceEntity, SpecialityEntity, RestrictionEntity, SettingEntity];
-
-/** Migrations to append to the storage migration list. */
-export const personnelMigrations = [PersonnelRegister1767225602000];

@@ -20,7 +20,9 @@
  */
 import { validIdentityNumber } from '../identity-numbers.js';
 import { checkCriteria, InvalidCriterion, type CriterionRule } from '../soap/criteria.js';
+import { auditFromContext } from '../soap/audit-context.js';
 import type { RequestContext } from '../soap/context.js';
+import type { AuditLog } from '../storage/audit.js';
 import { applyProfile, profileFor, type AccessProfile, type AccessProfiles, type FieldGroup, type VisiblePerson } from './access-profiles.js';
 import { isProfessionCode, type ProfessionCode } from './codes.js';
 import { decodeContinuation, encodeContinuation, queryBinding } from './continuation.js';
@@ -42,33 +44,11 @@ import type {
 export const DEFAULT_MAX_RESULTS = 100;
 export const MAX_RESULTS_LIMIT = 1000;
 
-/** What the handler hands to the audit trail. Identity numbers in `criteria` are already hashed. */
-export interface PersonnelAuditEvent {
-  readonly action: 'SearchPersonnel';
-  readonly outcome: 'OK' | 'INFO' | 'VALIDATION_ERROR' | 'ACCESS_DENIED';
-  /** The effective consumer (who). */
-  readonly consumerHsaId: string;
-  /** The TLS peer; differs from the consumer when a trusted routing node called on its behalf. */
-  readonly peerHsaId: string;
-  readonly viaRoutingNode: boolean;
-  readonly consumerCategory: string | undefined;
-  readonly logicalAddress: string;
-  readonly criteria: Readonly<Record<string, unknown>>;
-  /** Persons returned in this answer. */
-  readonly hitCount: number;
-  /** Persons matching the criteria in total. */
-  readonly totalCount: number;
-  readonly correlationId: string;
-  readonly logId: string;
-  readonly at: Date;
-}
-
-export type PersonnelAuditSink = (event: PersonnelAuditEvent) => Promise<void>;
-
 export interface SearchPersonnelDeps {
   readonly store: PersonnelStore;
   readonly profiles: AccessProfiles;
-  readonly audit: PersonnelAuditSink;
+  /** The audit trail; every call, refusals included, is appended before the answer leaves. */
+  readonly audit: Pick<AuditLog, 'append'>;
   /** One-way hash for identity numbers in audit criteria (the shared audit module's identifier hashing). */
   readonly hashIdentifier: (id: string) => string;
   /** Occurrences a repeated criterion (professionCode) may have (config limits.maxCriteria). */
@@ -241,21 +221,25 @@ export function createSearchPersonnelHandler(deps: SearchPersonnelDeps): SearchP
   async function SearchPersonnel(request: SearchPersonnelRequest, context: RequestContext): Promise<SearchPersonnelResponse> {
     const at = new Date();
     const category = context.consumer?.category;
-    const base = {
-      action: 'SearchPersonnel' as const,
-      consumerHsaId: context.consumerHsaId,
-      peerHsaId: context.peerHsaId,
-      viaRoutingNode: context.viaRoutingNode,
-      consumerCategory: category,
-      logicalAddress: context.logicalAddress,
-      correlationId: context.correlationId,
-      logId: context.logId,
-      at,
-    };
-    const criteriaForAudit = () => auditCriteria(request, hashIdentifier, maxCriteria);
+    /** Identity numbers in the criteria hashed; `hits` persons in this answer of `totalCount` matching. */
+    const audited = (outcome: 'OK' | 'INFO' | 'VALIDATION_ERROR' | 'ACCESS_DENIED', hits: number, totalCount: number) =>
+      audit.append(
+        auditFromContext(context, {
+          action: outcome === 'ACCESS_DENIED' ? 'denied' : 'search',
+          outcome,
+          criteria: {
+            ...auditCriteria(request, hashIdentifier, maxCriteria),
+            consumerCategory: category ?? null,
+            viaRoutingNode: context.viaRoutingNode,
+            totalCount,
+          },
+          recordCount: hits,
+          time: at,
+        }),
+      );
 
     const refuse = async (err: Refusal): Promise<SearchPersonnelResponse> => {
-      await audit({ ...base, outcome: err.errorCode, criteria: criteriaForAudit(), hitCount: 0, totalCount: 0 });
+      await audited(err.errorCode, 0, 0);
       context.log.info({ outcome: err.errorCode }, `SearchPersonnel refused: ${err.message}`);
       return {
         totalCount: 0,
@@ -301,13 +285,7 @@ export function createSearchPersonnelHandler(deps: SearchPersonnelDeps): SearchP
     const result: ResultType = info
       ? { resultCode: 'INFO', logId: context.logId, message: info }
       : { resultCode: 'OK', logId: context.logId };
-    await audit({
-      ...base,
-      outcome: info ? 'INFO' : 'OK',
-      criteria: criteriaForAudit(),
-      hitCount: persons.length,
-      totalCount: page.totalCount,
-    });
+    await audited(info ? 'INFO' : 'OK', persons.length, page.totalCount);
     return {
       ...(persons.length > 0 ? { person: persons } : {}),
       totalCount: page.totalCount,

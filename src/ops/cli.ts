@@ -5,6 +5,7 @@
  */
 import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../log.js';
+import { SCHEMA } from '../schema.js';
 import { openDatabase, type Database } from '../storage/database.js';
 
 export function runCli(command: string, main: () => Promise<number>): void {
@@ -19,7 +20,7 @@ export function runCli(command: string, main: () => Promise<number>): void {
 
 /** Opens the configured database (logging warnings and worse only), runs `work`, and closes it. */
 export async function withDatabase<T>(work: (db: Database, config: Config) => Promise<T>, config: Config = loadConfig()): Promise<T> {
-  const db = await openDatabase(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+  const db = await openDatabase(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel), SCHEMA);
   try {
     return await work(db, config);
   } finally {

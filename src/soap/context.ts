@@ -27,11 +27,3 @@ export interface RequestContext {
   /** Request-scoped structured logger (already carries correlationId, logId, consumer). */
   readonly log: Logger;
 }
-
-/** Thrown by storage when the database cannot be reached; the transport answers fault RP010. */
-export class DatabaseUnavailableError extends Error {
-  constructor(message = 'Database unavailable', options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DatabaseUnavailableError';
-  }
-}

@@ -5,6 +5,7 @@
  * envelope, faultcode soap:Client / soap:Server / soap:VersionMismatch, a faultstring that starts with
  * the stable code, and a detail element in our own namespace. Never a stack trace.
  */
+import { DatabaseUnavailableError } from '../storage/errors.js';
 import { escapeText } from './escape.js';
 
 export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
@@ -90,6 +91,6 @@ export function buildFault(fault: SoapFault, correlationId?: string): string {
 /** Maps anything thrown by a handler or the runtime to a fault (RP010 for a database outage, else RP009). */
 export function toFault(err: unknown): SoapFault {
   if (err instanceof SoapFault) return err;
-  if (err instanceof Error && err.name === 'DatabaseUnavailableError') return new SoapFault('RP010');
+  if (err instanceof DatabaseUnavailableError) return new SoapFault('RP010');
   return new SoapFault('RP009');
 }

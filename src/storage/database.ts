@@ -1,8 +1,9 @@
 /**
  * The storage foundation: one TypeORM DataSource on embedded SQLite (better-sqlite3, the default) or
- * PostgreSQL (DATABASE_URL=postgres://…), migrated on open. Data-access modules of every domain go
- * through `Database.read()` / `Database.transaction()`, which
- *  - map connection failures to DatabaseUnavailableError (fault RP010) in one place (errors.ts), and
+ * PostgreSQL (DATABASE_URL=postgres://…), migrated on open with the entities and migrations the caller
+ * hands over (the composition root's list, src/schema.ts; storage has none of its own). Data-access
+ * modules of every domain go through `Database.read()` / `Database.transaction()`, which
+ *  - map connection failures to DatabaseUnavailableError in one place (errors.ts), and
  *  - on SQLite, make the single shared connection safe for concurrent async callers, and run SQL
  *    through a prepared-statement cache instead of TypeORM's query runner (sqlite-statements.ts says why).
  *
@@ -31,21 +32,13 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { ensurePrivateDir, ensurePrivateFile } from '../private-files.js';
 import { guard, mapDatabaseError } from './errors.js';
-import { ENTITIES, MIGRATIONS } from './registry.js';
+import { RwLock } from './rw-lock.js';
 import { applySqlitePragmas, type PragmaTarget } from './sqlite-connection.js';
 import { SqliteStatements, type SqliteConnection } from './sqlite-statements.js';
 import { SqliteThread, ThreadWriteLock, type DbProgram } from './sqlite-thread.js';
+import type { Engine, SqlRunner } from './sql.js';
 
-export type Engine = 'sqlite' | 'postgres';
-
-/**
- * What `read()` and `transaction()` callbacks get: one SQL statement at a time, written with sqlFor().
- * Rows for a statement that returns rows. On SQLite it is the statement cache in sqlite-statements.ts;
- * on PostgreSQL it is TypeORM's EntityManager (pooled connection, or the transaction's).
- */
-export interface SqlRunner {
-  query(sql: string, parameters?: readonly unknown[]): Promise<any>;
-}
+export type { Engine, SqlRunner } from './sql.js';
 
 export type MigrationClass = new () => MigrationInterface;
 
@@ -86,11 +79,18 @@ export interface TransactionOptions {
   readonly isolation?: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
 }
 
-export interface OpenDatabaseOptions {
-  /** Migrations to run, in order. Default: MIGRATIONS from ./registry.ts (every domain's). */
-  readonly migrations?: readonly MigrationClass[];
-  /** Entity schemas to register. Default: ENTITIES from ./registry.ts. */
-  readonly entities?: readonly EntitySchema<any>[];
+/**
+ * What the database holds: entity schemas and migrations. Storage has no list of its own; the
+ * composition root hands it the one ordered list of every domain's (src/schema.ts).
+ */
+export interface DatabaseSchema {
+  /** Entity schemas to register (explicit column types). */
+  readonly entities: readonly EntitySchema<any>[];
+  /** Migrations, in the order they run. */
+  readonly migrations: readonly MigrationClass[];
+}
+
+export interface OpenDatabaseOptions extends DatabaseSchema {
   /** Run pending migrations on open (default true). */
   readonly migrate?: boolean;
   /** PostgreSQL schema to use (created if missing; also the connections' search_path). Tests use one per file. */
@@ -125,10 +125,10 @@ export function redactUrl(url: string): string {
   }
 }
 
-export async function openDatabase(config: DatabaseConfig, logger: Logger, options: OpenDatabaseOptions = {}): Promise<Database> {
+export async function openDatabase(config: DatabaseConfig, logger: Logger, options: OpenDatabaseOptions): Promise<Database> {
   const engine = engineOf(config);
-  const entities = [...(options.entities ?? ENTITIES)];
-  const migrations = [...(options.migrations ?? MIGRATIONS)];
+  const entities = [...options.entities];
+  const migrations = [...options.migrations];
   const common = {
     entities,
     migrations,
@@ -233,50 +233,6 @@ async function runMigrations(db: Database, logger: Logger): Promise<void> {
 function describeError(err: unknown): string {
   if (err instanceof Error) return `${(err as { code?: string }).code ?? err.name}: ${err.message}`;
   return String(err);
-}
-
-/** A tiny async read/write lock; writers are not starved (a queued writer blocks later readers). */
-class RwLock {
-  private readers = 0;
-  private writer = false;
-  private readonly queue: Array<{ write: boolean; resolve: () => void }> = [];
-
-  /** Takes the lock now if it is free for this kind of access; false means: call acquire() and wait. */
-  tryAcquire(write: boolean): boolean {
-    if (this.queue.length === 0 && !this.writer && (!write || this.readers === 0)) {
-      if (write) this.writer = true;
-      else this.readers++;
-      return true;
-    }
-    return false;
-  }
-
-  async acquire(write: boolean): Promise<void> {
-    if (this.tryAcquire(write)) return;
-    await new Promise<void>((resolve) => this.queue.push({ write, resolve }));
-  }
-
-  release(write: boolean): void {
-    if (write) this.writer = false;
-    else this.readers--;
-    this.drain();
-  }
-
-  private drain(): void {
-    while (this.queue.length > 0 && !this.writer) {
-      const next = this.queue[0]!;
-      if (next.write) {
-        if (this.readers > 0) return;
-        this.queue.shift();
-        this.writer = true;
-        next.resolve();
-        return;
-      }
-      this.queue.shift();
-      this.readers++;
-      next.resolve();
-    }
-  }
 }
 
 abstract class BaseDatabase implements Database {

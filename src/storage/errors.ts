@@ -1,12 +1,17 @@
 /**
  * The ONE place where driver errors are classified. Data-access modules run their database work through
  * `guard()` (Database.read/transaction do it for them), so a lost connection surfaces as
- * DatabaseUnavailableError — which the transport answers with fault RP010 — and handlers never look at
- * driver error codes themselves.
+ * DatabaseUnavailableError, and handlers never look at driver error codes themselves. Storage knows
+ * nothing of SOAP: the fault layer (src/soap/fault.ts) answers this error with fault RP010.
  */
-import { DatabaseUnavailableError } from '../soap/context.js';
 
-export { DatabaseUnavailableError };
+/** The database cannot be reached (connection lost, server down, file unusable); the caller may try again later. */
+export class DatabaseUnavailableError extends Error {
+  constructor(message = 'Database unavailable', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
 
 /** PostgreSQL SQLSTATE codes (and classes) meaning "the server is not there / not usable right now". */
 const PG_UNAVAILABLE_STATES = new Set([

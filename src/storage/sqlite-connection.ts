@@ -17,7 +17,7 @@ export interface PragmaTarget {
 
 export function applySqlitePragmas(raw: PragmaTarget, busyTimeoutMs: number): void {
   raw.pragma('journal_mode = WAL');
-  raw.pragma('synchronous = FULL'); // an acknowledged commit survives power loss (spec §5.4)
+  raw.pragma('synchronous = FULL'); // an acknowledged commit survives power loss (README, Storage)
   raw.pragma(`busy_timeout = ${busyTimeoutMs}`);
   raw.pragma('foreign_keys = ON');
   // Reads through memory-mapped pages instead of a pread() per page-cache miss, and a larger page

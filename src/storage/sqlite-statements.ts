@@ -15,7 +15,7 @@
  * `driverError` is better-sqlite3's error (errors.ts maps it).
  */
 import { QueryFailedError } from 'typeorm';
-import type { SqlRunner } from './database.js';
+import type { SqlRunner } from './sql.js';
 
 /** The part of better-sqlite3's Database this uses (the package ships no types; these are its documented API). */
 export interface SqliteConnection {

@@ -23,7 +23,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { DatabaseUnavailableError } from './errors.js';
-import type { SqlRunner } from './database.js';
+import type { SqlRunner } from './sql.js';
 
 export type ProgramFunction<I, O> = (sql: SqlRunner, input: I) => Promise<O>;
 

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { pino, type Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { SCHEMA } from '../../src/schema.js';
 import { openDatabase, type Database, type DatabaseConfig, type Engine, type OpenDatabaseOptions } from '../../src/storage/database.js';
 
 export const silentLogger: Logger = pino({ level: 'silent' });
@@ -31,7 +32,8 @@ export interface TestDatabase {
 
 export interface TestEngine {
   readonly engine: Engine;
-  open(options?: OpenDatabaseOptions): Promise<TestDatabase>;
+  /** Opens a fresh database with the producer's schema (src/schema.ts) unless `options` names other entities or migrations. */
+  open(options?: Partial<OpenDatabaseOptions>): Promise<TestDatabase>;
 }
 
 const PG_URL = process.env.TEST_DATABASE_URL;
@@ -46,20 +48,20 @@ function makeEngine(engine: Engine): TestEngine & { cleanup(): Promise<void> } {
   const schemas: string[] = [];
   return {
     engine,
-    async open(options: OpenDatabaseOptions = {}) {
+    async open(options: Partial<OpenDatabaseOptions> = {}) {
       let config: DatabaseConfig;
       let openOptions: OpenDatabaseOptions;
       if (engine === 'sqlite') {
         const dataDir = tempDir();
         dirs.push(dataDir);
         config = { dataDir, databaseUrl: undefined };
-        openOptions = options;
+        openOptions = { ...SCHEMA, ...options };
       } else {
         const schema = `t_${randomBytes(6).toString('hex')}`;
         schemas.push(schema);
         config = { dataDir: tempDir(), databaseUrl: PG_URL };
         dirs.push(config.dataDir);
-        openOptions = { poolSize: 4, ...options, pgSchema: schema };
+        openOptions = { ...SCHEMA, poolSize: 4, ...options, pgSchema: schema };
       }
       const db = await openDatabase(config, silentLogger, openOptions);
       handles.push(db);

@@ -9,16 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ConsumerCategory } from '../../src/config.js';
 import { DEFAULT_ACCESS_PROFILES } from '../../src/licensetopractice/access-profiles.js';
-import { personnelAuditSink } from '../../src/licensetopractice/audit-sink.js';
 import { isDemoPersonnelLoaded, loadDemoPersonnel } from '../../src/licensetopractice/register-loader.js';
 import { PersonnelStore } from '../../src/licensetopractice/personnel-store.js';
-import { createSearchPersonnelHandler, type PersonnelAuditEvent } from '../../src/licensetopractice/search-personnel.js';
+import { createSearchPersonnelHandler } from '../../src/licensetopractice/search-personnel.js';
 import type {
   SearchPersonnelResponseType as SearchPersonnelResponse,
   SearchPersonnelType as SearchPersonnelRequest,
 } from '../../contracts/masterdata/organisationalresources/licensetopractice/SearchPersonnelInteraction.js';
 import type { RequestContext } from '../../src/soap/context.js';
-import { AuditTrail, createIdentifierHasher } from '../../src/storage/audit.js';
+import { AuditTrail, createIdentifierHasher, type AuditEntryInput } from '../../src/storage/audit.js';
 import { ensureAuditKeys } from '../../src/storage/audit-keys.js';
 import type { Database } from '../../src/storage/database.js';
 import type { TestEngine } from './engines.js';
@@ -42,7 +41,7 @@ export function ctx(category: ConsumerCategory | undefined, consumer = 'SE559999
 export interface SearchFixture {
   readonly database: Database;
   /** Every audit event, in order, as the handler emitted it. */
-  readonly events: PersonnelAuditEvent[];
+  readonly events: AuditEntryInput[];
   readonly trail: AuditTrail;
   readonly search: Search;
   close(): Promise<void>;
@@ -62,20 +61,21 @@ export async function openSearch(
   assert.equal(await isDemoPersonnelLoaded(database), false);
   assert.deepEqual(await loadDemoPersonnel(database, count), { loaded: true, count });
   assert.deepEqual(await loadDemoPersonnel(database, count), { loaded: false, count }, 'idempotent');
-  const events: PersonnelAuditEvent[] = [];
+  const events: AuditEntryInput[] = [];
   const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-audit-keys-'));
   const keysFile = path.join(keysDir, 'keys.json');
   ensureAuditKeys(keysFile);
   const trail = new AuditTrail(database, { keysFile });
-  const sink = personnelAuditSink(trail);
   const service = createSearchPersonnelHandler({
     store: new PersonnelStore(database),
     profiles: DEFAULT_ACCESS_PROFILES,
     hashIdentifier: options.hash ?? createIdentifierHasher(crypto.randomBytes(32)),
     maxCriteria: options.maxCriteria,
-    audit: async (e) => {
-      events.push(e);
-      await sink(e);
+    audit: {
+      append: (e) => {
+        events.push(e);
+        return trail.append(e);
+      },
     },
   });
   return {

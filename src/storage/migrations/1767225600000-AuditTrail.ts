@@ -1,6 +1,6 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 
-/** The append-only, hash-chained audit trail (spec §4.4) and its one-row chain head. */
+/** The append-only, hash-chained audit trail (README, Audit trail) and its one-row chain head. */
 export class AuditTrail1767225600000 implements MigrationInterface {
   readonly name = 'AuditTrail1767225600000';
 

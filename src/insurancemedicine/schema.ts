@@ -1,3 +1,7 @@
+/**
+ * The FMB content's migration (its entity schemas are entities.ts). Released: never edit it; a change to
+ * these tables is a new migration, added to the list in src/schema.ts.
+ */
 import { Table, TableForeignKey, TableIndex, TableUnique, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /** FMB content: versioned diagnosis information and decision supports, and the data-set version row. */
