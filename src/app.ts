@@ -8,10 +8,10 @@ import type { Logger } from 'pino';
 import {
   allContracts,
   getDecisionSupportContract,
-  getCaseOverviewContract,
+  getCaseOverviewV1Contract,
   getDiagnosisContract,
   pingForConfigurationContract,
-  pushCaseStatusContract,
+  pushCaseStatusV1Contract,
   searchPersonnelContract,
 } from '../contracts/index.js';
 import { ensureDevPki } from '../certs/generate.js';
@@ -97,8 +97,8 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   );
 
   const caseHub = createCaseHub(config, logger, db, audit, hashIdentifier);
-  producer.addService(pushCaseStatusContract, caseHub.push);
-  producer.addService(getCaseOverviewContract, caseHub.overview);
+  producer.addService(pushCaseStatusV1Contract, caseHub.push);
+  producer.addService(getCaseOverviewV1Contract, caseHub.overview);
 
   producer.events.on('request', (o) => metrics.recordRequest(o));
   producer.events.on('tlsRefused', (r) => metrics.recordTlsRefusal(r.reason));

@@ -45,11 +45,11 @@ export interface GetCaseOverviewHeaders {
 }
 
 /** The producer's implementation of GetCaseOverview 1.0. */
-export interface GetCaseOverviewResponderInterface<C> {
+export interface GetCaseOverviewV1ResponderInterface<C> {
   GetCaseOverview(request: $t0.GetCaseOverviewType, context: C & { readonly headers: GetCaseOverviewHeaders }): Promise<$t0.GetCaseOverviewResponseType>;
 }
 
-export const getCaseOverviewContract: $rivta.ContractDefinition = {
+export const getCaseOverviewV1Contract: $rivta.ContractDefinition = {
   name: 'GetCaseOverview',
   namespace: 'urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1',
   domain: 'casemanagement:caseoverview',
