@@ -12,6 +12,10 @@ import assert from 'node:assert/strict';
 import { allContracts } from '../contracts/index.js';
 import { validateResponse } from '../src/soap/validator.js';
 import { findProjectRoot } from '../src/project-root.js';
+import { parseXml } from '../src/soap/xml.js';
+import { readEnvelope } from '../src/soap/envelope.js';
+import { LOGICAL_ADDRESS_QNAME } from '../src/transport/handle-request.js';
+import { samplePath, TOOL_XML_LIMITS } from '../src/tools/kit.js';
 
 const root = findProjectRoot();
 const wsdls = fs.readdirSync(path.join(root, 'wsdl')).filter((f) => f.endsWith('.wsdl')).sort();
@@ -35,12 +39,32 @@ function requireTool(t: test.TestContext, available: boolean, name: string): boo
 test('every contract has one WSDL and both samples, and the samples validate', () => {
   assert.equal(wsdls.length, allContracts.length);
   for (const contract of allContracts) {
-    const dir = path.join(root, 'schemas/interactions', `${contract.name}Interaction`, 'samples');
-    for (const kind of ['Request', 'Response']) {
-      const xml = fs.readFileSync(path.join(dir, `${contract.name}${kind}.xml`), 'utf8');
-      assert.equal(validateResponse(contract, xml, root), undefined, `${contract.name}${kind}.xml`);
+    for (const op of contract.operations) {
+      for (const kind of ['Request', 'Response'] as const) {
+        const file = path.join(root, samplePath(contract, op, kind));
+        const label = `${contract.namespace}: ${path.relative(root, file)}`;
+        const xml = fs.readFileSync(file, 'utf8');
+        // The envelope XSD's Body wildcard is lax: an element of another contract (another major) would
+        // pass validation unchecked, so first make sure the body element is this contract's.
+        const envelope = readEnvelope(parseXml(xml, TOOL_XML_LIMITS).root);
+        const expected = kind === 'Request' ? op.request.element : op.response.element;
+        assert.equal(`{${envelope.body.ns}}${envelope.body.name}`, expected, label);
+        if (kind === 'Request') {
+          assert.ok(envelope.headers.some((h) => `{${h.ns}}${h.name}` === LOGICAL_ADDRESS_QNAME), `${label}: LogicalAddress header`);
+        }
+        assert.equal(validateResponse(contract, xml, root), undefined, label);
+      }
     }
   }
+});
+
+test('every file in a samples directory is the sample of a compiled contract', () => {
+  const expected = new Set(
+    allContracts.flatMap((c) => c.operations.flatMap((op) => [samplePath(c, op, 'Request'), samplePath(c, op, 'Response')])),
+  );
+  const dirs = fs.readdirSync(path.join(root, 'schemas/interactions')).map((d) => `schemas/interactions/${d}/samples`);
+  const found = dirs.flatMap((d) => (fs.existsSync(path.join(root, d)) ? fs.readdirSync(path.join(root, d)).map((f) => `${d}/${f}`) : []));
+  assert.deepEqual(found.filter((f) => !expected.has(f)), [], 'samples no contract names (misnamed, or left over)');
 });
 
 test('a sample with a schema violation is rejected', () => {
