@@ -104,8 +104,8 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   producer.events.on('tlsRefused', (r) => metrics.recordTlsRefusal(r.reason));
   await producer.listen();
 
-  const served = new Set(producer.services.map((s) => s.contract));
-  const missing = allContracts.filter((c) => !served.has(c.name)).map((c) => c.name);
+  const served = new Set(producer.services.map((s) => s.namespace)); // the name is shared by an interaction's majors
+  const missing = allContracts.filter((c) => !served.has(c.namespace)).map((c) => `${c.name} ${c.major}.${c.minor}`);
   if (missing.length > 0) logger.warn({ contracts: missing }, 'contracts compiled but not served yet');
 
   return {
