@@ -8,10 +8,10 @@ import type { Logger } from 'pino';
 import {
   allContracts,
   getDecisionSupportContract,
-  getCaseOverviewContract,
+  getCaseOverviewV1Contract,
   getDiagnosisContract,
   pingForConfigurationContract,
-  pushCaseStatusContract,
+  pushCaseStatusV1Contract,
   searchPersonnelContract,
 } from '../contracts/index.js';
 import { ensureDevPki } from '../certs/generate.js';
@@ -110,15 +110,15 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   );
 
   const caseHub = createCaseHub(config, logger, db, audit, hashIdentifier);
-  producer.addService(pushCaseStatusContract, caseHub.push);
-  producer.addService(getCaseOverviewContract, caseHub.overview);
+  producer.addService(pushCaseStatusV1Contract, caseHub.push);
+  producer.addService(getCaseOverviewV1Contract, caseHub.overview);
 
   producer.events.on('request', (o) => metrics.recordRequest(o));
   producer.events.on('tlsRefused', (r) => metrics.recordTlsRefusal(r.reason));
   await producer.listen();
 
-  const served = new Set(producer.services.map((s) => s.contract));
-  const missing = allContracts.filter((c) => !served.has(c.name)).map((c) => c.name);
+  const served = new Set(producer.services.map((s) => s.namespace)); // the name is shared by an interaction's majors
+  const missing = allContracts.filter((c) => !served.has(c.namespace)).map((c) => `${c.name} ${c.major}.${c.minor}`);
   if (missing.length > 0) logger.warn({ contracts: missing }, 'contracts compiled but not served yet');
 
   return {

@@ -35,9 +35,18 @@ export function findOperation(name: string): OperationRef {
   return hit;
 }
 
-/** `schemas/interactions/<Contract>Interaction/samples/<Op>Request.xml`, relative to the contract root (spec §2). */
+/**
+ * A sample envelope of an operation, relative to the contract root:
+ * `schemas/interactions/<Contract>Interaction/samples/<Op><Kind>.xml` for major version 1, and for a later
+ * major `<Op><Kind>_<major>.<minor>.xml` beside it, versioned like its WSDL (docs/caseoverview-contracts.md).
+ */
+export function samplePath(contract: ContractDefinition, op: OperationMeta, kind: 'Request' | 'Response'): string {
+  const version = contract.major === 1 ? '' : `_${contract.major}.${contract.minor}`;
+  return `schemas/interactions/${contract.name}Interaction/samples/${op.name}${kind}${version}.xml`;
+}
+
 export function sampleRequestPath(ref: OperationRef): string {
-  return `schemas/interactions/${ref.contract.name}Interaction/samples/${ref.op.name}Request.xml`;
+  return samplePath(ref.contract, ref.op, 'Request');
 }
 
 export function readSampleRequest(ref: OperationRef, root: string): string {
