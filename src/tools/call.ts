@@ -33,7 +33,8 @@ import { loadConfig, type Config } from '../config.js';
 import { ORIGINAL_CONSUMER_HEADER } from '../security/identity.js';
 import { ContractCodec } from '../soap/codec.js';
 import { readEnvelope } from '../soap/envelope.js';
-import { SOAP11_NS, XML_CONTENT_TYPE } from '../soap/fault.js';
+import { XML_CONTENT_TYPE } from '../soap/fault.js';
+import { readFault, requestEnvelope } from '../soap/consumer.js';
 import { findProjectRoot } from '../project-root.js';
 import { parseXml, type XmlElement } from '../soap/xml.js';
 import { CORRELATION_HEADER } from '../transport/handle-request.js';
@@ -263,13 +264,7 @@ function rebuild(ref: OperationRef, sample: string, la: string, patch: (request:
   // PingForConfiguration repeats the address in its body (informational; the header governs)
   if (ref.op.name === 'PingForConfiguration') (request as unknown as PingForConfigurationType).logicalAddress = la;
   patch(request);
-  const header = ref.op.headers.find((h) => h.part === 'LogicalAddress');
-  const headerXml = header ? codec.encodeElement(header.element, header.type, la) : '';
-  return (
-    `<?xml version="1.0" encoding="UTF-8"?>` +
-    `<soapenv:Envelope xmlns:soapenv="${SOAP11_NS}"><soapenv:Header>${headerXml}</soapenv:Header>` +
-    `<soapenv:Body>${codec.encodeElement(ref.op.request.element, ref.op.request.type, request)}</soapenv:Body></soapenv:Envelope>`
-  );
+  return requestEnvelope(ref.contract, ref.op, la, request);
 }
 
 export interface Reply {
@@ -311,13 +306,7 @@ function child(el: XmlElement, name: string): XmlElement | undefined {
 
 /** Fault code and string when the answer is a SOAP fault. */
 export function faultOf(body: string): { faultcode: string; faultstring: string } | undefined {
-  try {
-    const first = readEnvelope(parseXml(body, TOOL_XML_LIMITS).root).body;
-    if (first.ns !== SOAP11_NS || first.name !== 'Fault') return undefined;
-    return { faultcode: child(first, 'faultcode')?.text.trim() ?? '', faultstring: child(first, 'faultstring')?.text.trim() ?? '' };
-  } catch {
-    return undefined;
-  }
+  return readFault(body, TOOL_XML_LIMITS);
 }
 
 /** `OK`, or `ERROR VALIDATION_ERROR: message`, from the first `result` of an answer. */
