@@ -18,6 +18,7 @@ import { ensureDevPki } from '../certs/generate.js';
 import type { Config } from './config.js';
 import { createCaseHub } from './caseoverview/case-hub.js';
 import { ensureCaseKeys } from './caseoverview/keys.js';
+import { ensureWebhookSecretFile } from './caseoverview/webhook-signature.js';
 import { createGetDecisionSupportHandler } from './insurancemedicine/get-decision-support.js';
 import { createGetDiagnosisHandler } from './insurancemedicine/get-diagnosis.js';
 import { FmbStore } from './insurancemedicine/fmb-store.js';
@@ -51,6 +52,8 @@ export async function prepare(config: Config, logger: Logger): Promise<Database>
   if (pki.generated) logger.info({ certsDir: config.certsDir }, 'generated the development PKI');
   ensurePrivateDir(config.dataDir, logger);
   if (ensureCaseKeys(config.keysFile)) logger.info({ keysFile: config.keysFile }, 'generated development case-hub keys');
+  // The webhook's signing secret when none is configured; `npm run view` reads the same file (README, "The case view").
+  if (ensureWebhookSecretFile(config.notifier.webhookSecretFile)) logger.info({ file: config.notifier.webhookSecretFile }, 'generated the development webhook secret');
   const db = await openDatabase(config, logger);
   if (config.demoData) {
     await loadDemoFmb(db);
