@@ -71,9 +71,9 @@ export function createHubClient(options: HubClientOptions): Hub {
       log.info({ operation, resultCode: result?.resultCode, errorCode: result?.errorCode, ms: Math.round(performance.now() - started) }, 'hub call');
       return answer;
     } catch (err) {
-      // The fault string is the producer's own text (it never echoes a request value); a network error has a code.
+      // Only the fault's stable code (RP001…RP011): a validator's detail after it may quote a request value.
       const e = err as NodeJS.ErrnoException;
-      const reason = err instanceof SoapCallError ? (err.fault?.faultstring ?? `HTTP ${err.status}`) : (e.code ?? e.name);
+      const reason = err instanceof SoapCallError ? (err.fault?.faultstring.split(' ')[0] ?? `HTTP ${err.status}`) : (e.code ?? e.name);
       log.warn({ operation, reason, ms: Math.round(performance.now() - started) }, 'hub call failed');
       throw new HubUnavailable(operation, err);
     }
