@@ -10,9 +10,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { DEMO_COMPANY_REPRESENTATIVE, DEMO_PERSONS } from '../src/caseoverview/demo-persons.js';
 import { webhookNotifier } from '../src/caseoverview/notifier.js';
 import { signWebhook, SIGNATURE_HEADER } from '../src/caseoverview/webhook-signature.js';
+import { createLogger } from '../src/log.js';
+import { createHubClient, HubUnavailable } from '../src/view/hub-client.js';
 import { makePki } from './fixtures/pki.js';
 import { startFakeHub, startViewWithHub, type ViewHarness } from './helpers/view-harness.js';
 
@@ -187,6 +190,20 @@ describe('case view: defences', () => {
       await down.view.close();
     }
     assert.equal((await call(h, '/oversikt', { cookie })).status, 200);
+  });
+
+  it("logs a hub fault by its code only: the producer's validator detail may quote the request value", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (c: Buffer, _e, done) => void (lines.push(c.toString('utf8')), done()) });
+    const hub = createHubClient({ producerUrl: h.hub.url, logicalAddress: h.hub.logicalAddress, certsDir: pki, caFile: path.join(pki, 'ca.crt'), logger: createLogger('info', sink) });
+    try {
+      await assert.rejects(hub.getMandates('19850709980'), HubUnavailable); // 11 digits: RP006, whose faultstring quotes them
+    } finally {
+      hub.close();
+    }
+    await new Promise((r) => setImmediate(r));
+    assert.match(lines.join(''), /"reason":"RP006"/);
+    assert.ok(!lines.join('').includes('19850709980'));
   });
 
   it('writes no identity number into any log line', () => {
