@@ -14,10 +14,20 @@
  * exported names of the later domain (in sort order) get a _<domain with underscores> suffix.
  */
 import type { ContractDefinition } from './rivta.js';
-import { getCaseOverviewContract } from './casemanagement/caseoverview/GetCaseOverviewInteraction.js';
-export type { GetCaseOverviewResponderInterface } from './casemanagement/caseoverview/GetCaseOverviewInteraction.js';
-import { pushCaseStatusContract } from './casemanagement/caseoverview/PushCaseStatusInteraction.js';
-export type { PushCaseStatusResponderInterface } from './casemanagement/caseoverview/PushCaseStatusInteraction.js';
+import { getCaseOverviewV1Contract } from './casemanagement/caseoverview/GetCaseOverviewInteraction_1.js';
+export type { GetCaseOverviewV1ResponderInterface } from './casemanagement/caseoverview/GetCaseOverviewInteraction_1.js';
+import { getCaseOverviewV2Contract } from './casemanagement/caseoverview/GetCaseOverviewInteraction_2.js';
+export type { GetCaseOverviewV2ResponderInterface } from './casemanagement/caseoverview/GetCaseOverviewInteraction_2.js';
+import { getMandatesContract } from './casemanagement/caseoverview/GetMandatesInteraction.js';
+export type { GetMandatesResponderInterface } from './casemanagement/caseoverview/GetMandatesInteraction.js';
+import { pushCaseStatusV1Contract } from './casemanagement/caseoverview/PushCaseStatusInteraction_1.js';
+export type { PushCaseStatusV1ResponderInterface } from './casemanagement/caseoverview/PushCaseStatusInteraction_1.js';
+import { pushCaseStatusV2Contract } from './casemanagement/caseoverview/PushCaseStatusInteraction_2.js';
+export type { PushCaseStatusV2ResponderInterface } from './casemanagement/caseoverview/PushCaseStatusInteraction_2.js';
+import { updateCaseOverviewConsentContract } from './casemanagement/caseoverview/UpdateCaseOverviewConsentInteraction.js';
+export type { UpdateCaseOverviewConsentResponderInterface } from './casemanagement/caseoverview/UpdateCaseOverviewConsentInteraction.js';
+import { updateMandateContract } from './casemanagement/caseoverview/UpdateMandateInteraction.js';
+export type { UpdateMandateResponderInterface } from './casemanagement/caseoverview/UpdateMandateInteraction.js';
 import { pingForConfigurationContract } from './itintegration/monitoring/PingForConfigurationInteraction.js';
 export type { PingForConfigurationResponderInterface } from './itintegration/monitoring/PingForConfigurationInteraction.js';
 import { searchPersonnelContract } from './masterdata/organisationalresources/licensetopractice/SearchPersonnelInteraction.js';
@@ -28,8 +38,13 @@ import { getDiagnosisContract } from './processmanagement/decisionsupport/insura
 export type { GetDiagnosisResponderInterface } from './processmanagement/decisionsupport/insurancemedicine/GetDiagnosisInteraction.js';
 
 export {
-  getCaseOverviewContract,
-  pushCaseStatusContract,
+  getCaseOverviewV1Contract,
+  getCaseOverviewV2Contract,
+  getMandatesContract,
+  pushCaseStatusV1Contract,
+  pushCaseStatusV2Contract,
+  updateCaseOverviewConsentContract,
+  updateMandateContract,
   pingForConfigurationContract,
   searchPersonnelContract,
   getDecisionSupportContract,
@@ -38,8 +53,13 @@ export {
 
 /** Every compiled contract, in module-path order. */
 export const allContracts: readonly ContractDefinition[] = [
-  getCaseOverviewContract,
-  pushCaseStatusContract,
+  getCaseOverviewV1Contract,
+  getCaseOverviewV2Contract,
+  getMandatesContract,
+  pushCaseStatusV1Contract,
+  pushCaseStatusV2Contract,
+  updateCaseOverviewConsentContract,
+  updateMandateContract,
   pingForConfigurationContract,
   searchPersonnelContract,
   getDecisionSupportContract,

@@ -8,16 +8,17 @@ import type { Logger } from 'pino';
 import {
   allContracts,
   getDecisionSupportContract,
-  getCaseOverviewContract,
+  getCaseOverviewV1Contract,
   getDiagnosisContract,
   pingForConfigurationContract,
-  pushCaseStatusContract,
+  pushCaseStatusV1Contract,
   searchPersonnelContract,
 } from '../contracts/index.js';
 import { ensureDevPki } from '../certs/generate.js';
 import type { Config } from './config.js';
 import { createCaseHub } from './caseoverview/case-hub.js';
 import { ensureCaseKeys } from './caseoverview/keys.js';
+import { ensureWebhookSecretFile } from './caseoverview/webhook-signature.js';
 import { createGetDecisionSupportHandler } from './insurancemedicine/get-decision-support.js';
 import { createGetDiagnosisHandler } from './insurancemedicine/get-diagnosis.js';
 import { FmbStore } from './insurancemedicine/fmb-store.js';
@@ -51,6 +52,8 @@ export async function prepare(config: Config, logger: Logger): Promise<Database>
   if (pki.generated) logger.info({ certsDir: config.certsDir }, 'generated the development PKI');
   ensurePrivateDir(config.dataDir, logger);
   if (ensureCaseKeys(config.keysFile)) logger.info({ keysFile: config.keysFile }, 'generated development case-hub keys');
+  // The webhook's signing secret when none is configured; `npm run view` reads the same file (README, "The case view").
+  if (ensureWebhookSecretFile(config.notifier.webhookSecretFile)) logger.info({ file: config.notifier.webhookSecretFile }, 'generated the development webhook secret');
   const db = await openDatabase(config, logger, SCHEMA);
   if (config.demoData) {
     await loadDemoFmb(db);
@@ -110,16 +113,16 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   );
 
   const caseHub = createCaseHub(config, logger, db, audit, hashIdentifier);
-  producer.addService(pushCaseStatusContract, caseHub.push);
-  producer.addService(getCaseOverviewContract, caseHub.overview);
+  producer.addService(pushCaseStatusV1Contract, caseHub.push);
+  producer.addService(getCaseOverviewV1Contract, caseHub.overview);
 
   producer.events.on('request', (o) => metrics.recordRequest(o));
   producer.events.on('tlsRefused', (r) => metrics.recordTlsRefusal(r.reason));
   producer.events.on('connectionDropped', (d) => metrics.recordConnectionDrop(d.reason));
   await producer.listen();
 
-  const served = new Set(producer.services.map((s) => s.contract));
-  const missing = allContracts.filter((c) => !served.has(c.name)).map((c) => c.name);
+  const served = new Set(producer.services.map((s) => s.namespace)); // the name is shared by an interaction's majors
+  const missing = allContracts.filter((c) => !served.has(c.namespace)).map((c) => `${c.name} ${c.major}.${c.minor}`);
   if (missing.length > 0) logger.warn({ contracts: missing }, 'contracts compiled but not served yet');
 
   return {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignedXml } from 'xml-crypto';
-import { getCaseOverviewContract, pushCaseStatusContract } from '../contracts/index.js';
+import { getCaseOverviewV1Contract, pushCaseStatusV1Contract } from '../contracts/index.js';
 import type { ContractDefinition } from '../contracts/rivta.js';
 import { CONTRACT_NAMESPACES, DEV_HSA, loadConfig } from '../src/config.js';
 import { verifyAuditChain } from '../src/storage/audit.js';
@@ -46,12 +46,12 @@ describe('case hub end to end [sqlite]', () => {
   const subject = identityNumber('19850412', 123);
   const push = async (f: CaseFields, role = 'case-system', headers: Record<string, string> = {}, envelope = pushEnvelope(f)) => {
     const r = await t.post(role, pathOf('PushCaseStatus'), PUSH_ACTION, envelope, headers);
-    assertValid(pushCaseStatusContract, r);
+    assertValid(pushCaseStatusV1Contract, r);
     return r;
   };
   const overview = async (f: OverviewFields, role = 'case-view') => {
     const r = await t.post(role, pathOf('GetCaseOverview'), OVERVIEW_ACTION, overviewEnvelope(f));
-    assertValid(getCaseOverviewContract, r);
+    assertValid(getCaseOverviewV1Contract, r);
     return r;
   };
   const result = (r: SoapReply) => ({
@@ -227,7 +227,7 @@ describe('case hub end to end [sqlite]', () => {
     }
     const url = (contract: ContractDefinition) => `https://localhost:${t.port}${endpointPath(contract)}?wsdl`;
     const zeepSubject = identityNumber('19791224', 661);
-    const script = `${zeepPrelude(t.certsDir)}push = client("${url(pushCaseStatusContract)}", "case-system").service.PushCaseStatus
+    const script = `${zeepPrelude(t.certsDir)}push = client("${url(pushCaseStatusV1Contract)}", "case-system").service.PushCaseStatus
 def case(updated, status="RECEIVED", title="Ansökan om färdtjänst"):
     return {"caseId": "zeep-1", "subject": {"personalIdentityNumber": "${zeepSubject}"},
             "senderOrganisation": {"organisationNumber": "5599999991", "name": "Testkommunen"},
@@ -237,7 +237,7 @@ for args in [case("2025-02-01T09:00:00+01:00"), case("2025-02-01T09:00:00+01:00"
              case("2025-02-02T09:00:00+01:00", "CLOSED"), case("2025-02-03T09:00:00+01:00", "IN_PROGRESS", "Annan titel")]:
     r = push(caseStatus=args, _soapheaders=H)
     out.append([r.outcome, r.revision, r.result.resultCode, r.result.errorCode])
-r = client("${url(getCaseOverviewContract)}", "case-view").service.GetCaseOverview(subject={"personalIdentityNumber": "${zeepSubject}"}, _soapheaders=H)
+r = client("${url(getCaseOverviewV1Contract)}", "case-view").service.GetCaseOverview(subject={"personalIdentityNumber": "${zeepSubject}"}, _soapheaders=H)
 out.append([r.result.resultCode, [x.caseId for x in r.case], [h.status for h in r.case[0].history]])
 print(json.dumps(out))
 `;

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
-import { pushCaseStatusContract } from '../contracts/index.js';
+import { pushCaseStatusV1Contract } from '../contracts/index.js';
 import { DEV_HSA, loadConfig } from '../src/config.js';
 import { verifyCaseStatusSignature, type SignatureCheck } from '../src/caseoverview/signature.js';
 import { validateResponse } from '../src/soap/validator.js';
@@ -165,7 +165,7 @@ for (const signer of [xmlCrypto, xmlsec]) {
       assert.match(evidence, /^<ds:Signature xmlns:ds="http:\/\/www\.w3\.org\/2000\/09\/xmldsig#">/);
       assert.match(evidence, /<ds:SignatureValue>[A-Za-z0-9+/=\s]{100,}<\/ds:SignatureValue>/);
       // A signed request is still schema-valid (the trailing xs:any admits ds:Signature), so it reaches the handler.
-      assert.equal(validateResponse(pushCaseStatusContract, signed, root), undefined);
+      assert.equal(validateResponse(pushCaseStatusV1Contract, signed, root), undefined);
     });
 
     it('a Windows sender (CRLF line endings) or a leading BOM still verifies', (t) => {

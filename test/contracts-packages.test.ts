@@ -12,6 +12,11 @@ import assert from 'node:assert/strict';
 import { allContracts } from '../contracts/index.js';
 import { validateResponse } from '../src/soap/validator.js';
 import { findProjectRoot } from '../src/project-root.js';
+import { parseXml, type XmlElement } from '../src/soap/xml.js';
+import { readEnvelope } from '../src/soap/envelope.js';
+import { LOGICAL_ADDRESS_QNAME } from '../src/transport/handle-request.js';
+import { ANSWER_XML_LIMITS } from '../src/soap/consumer.js';
+import { samplePath } from '../src/tools/kit.js';
 
 const root = findProjectRoot();
 const wsdls = fs.readdirSync(path.join(root, 'wsdl')).filter((f) => f.endsWith('.wsdl')).sort();
@@ -35,10 +40,72 @@ function requireTool(t: test.TestContext, available: boolean, name: string): boo
 test('every contract has one WSDL and both samples, and the samples validate', () => {
   assert.equal(wsdls.length, allContracts.length);
   for (const contract of allContracts) {
-    const dir = path.join(root, 'schemas/interactions', `${contract.name}Interaction`, 'samples');
-    for (const kind of ['Request', 'Response']) {
-      const xml = fs.readFileSync(path.join(dir, `${contract.name}${kind}.xml`), 'utf8');
-      assert.equal(validateResponse(contract, xml, root), undefined, `${contract.name}${kind}.xml`);
+    for (const op of contract.operations) {
+      for (const kind of ['Request', 'Response'] as const) {
+        const file = path.join(root, samplePath(contract, op, kind));
+        const label = `${contract.namespace}: ${path.relative(root, file)}`;
+        const xml = fs.readFileSync(file, 'utf8');
+        // The envelope XSD's Body wildcard is lax: an element of another contract (another major) would
+        // pass validation unchecked, so first make sure the body element is this contract's.
+        const envelope = readEnvelope(parseXml(xml, ANSWER_XML_LIMITS).root);
+        const expected = kind === 'Request' ? op.request.element : op.response.element;
+        assert.equal(`{${envelope.body.ns}}${envelope.body.name}`, expected, label);
+        if (kind === 'Request') {
+          assert.ok(envelope.headers.some((h) => `{${h.ns}}${h.name}` === LOGICAL_ADDRESS_QNAME), `${label}: LogicalAddress header`);
+        }
+        assert.equal(validateResponse(contract, xml, root), undefined, label);
+      }
+    }
+  }
+});
+
+test('every file in a samples directory is the sample of a compiled contract', () => {
+  const expected = new Set(
+    allContracts.flatMap((c) => c.operations.flatMap((op) => [samplePath(c, op, 'Request'), samplePath(c, op, 'Response')])),
+  );
+  const dirs = fs.readdirSync(path.join(root, 'schemas/interactions')).map((d) => `schemas/interactions/${d}/samples`);
+  const found = dirs.flatMap((d) => (fs.existsSync(path.join(root, d)) ? fs.readdirSync(path.join(root, d)).map((f) => `${d}/${f}`) : []));
+  assert.deepEqual(found.filter((f) => !expected.has(f)), [], 'samples no contract names (misnamed, or left over)');
+});
+
+const XS = 'http://www.w3.org/2001/XMLSchema';
+/** Every element of a parsed schema, depth first. */
+function schemaElements(file: string): XmlElement[] {
+  const all: XmlElement[] = [];
+  (function walk(e: XmlElement) {
+    all.push(e);
+    e.children.forEach(walk);
+  })(parseXml(fs.readFileSync(file, 'utf8'), ANSWER_XML_LIMITS).root);
+  return all;
+}
+const contractSchemas = [...new Set(allContracts.flatMap((c) => c.schemaFiles))].sort();
+
+test('every complexType of a contract schema ends with the ##other wildcard (RIVTA extensibility)', () => {
+  for (const file of contractSchemas) {
+    for (const type of schemaElements(path.join(root, file)).filter((e) => e.ns === XS && e.name === 'complexType')) {
+      const label = `${file}: complexType ${type.attributes.name ?? '(anonymous)'}`;
+      const model = type.children.filter((c) => c.name !== 'annotation');
+      assert.equal(model[0]?.name, 'sequence', label);
+      const last = model[0]!.children.filter((c) => c.name !== 'annotation').at(-1);
+      assert.deepEqual(
+        last && { name: last.name, ...last.attributes },
+        { name: 'any', namespace: '##other', processContents: 'lax', minOccurs: '0', maxOccurs: 'unbounded' },
+        label,
+      );
+    }
+  }
+});
+
+test('the schemas on the case hub core 2.0 document every element and type (carried into the generated types)', () => {
+  const core2 = 'schemas/core_components/casemanagement_caseoverview_2.0.xsd';
+  const files = [...new Set(allContracts.filter((c) => c.schemaFiles.includes(core2)).flatMap((c) => c.schemaFiles))]
+    .filter((f) => !f.includes('itintegration_registry')) // the national registry schema, used as it is
+    .sort();
+  assert.ok(files.length >= 6, files.join());
+  for (const file of files) {
+    for (const e of schemaElements(path.join(root, file)).filter((x) => x.ns === XS && /^(element|complexType|simpleType|attribute)$/.test(x.name))) {
+      const documented = e.children.some((a) => a.name === 'annotation' && a.children.some((d) => d.name === 'documentation' && d.text.trim()));
+      assert.ok(documented, `${file}: ${e.name} ${e.attributes.name ?? e.attributes.ref ?? ''} has no xs:documentation`);
     }
   }
 });

@@ -9,10 +9,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  getCaseOverviewContract,
+  getCaseOverviewV1Contract,
   getDecisionSupportContract,
   getDiagnosisContract,
-  pushCaseStatusContract,
+  pushCaseStatusV1Contract,
   searchPersonnelContract,
 } from '../contracts/index.js';
 import type { ContractDefinition } from '../contracts/rivta.js';
@@ -153,14 +153,14 @@ describe('repeated criteria and echoed values, end to end', () => {
 
   it('GetCaseOverview: status is capped; a status sent twice is the same filter', async () => {
     const subject = identityNumber('19790314', 417);
-    const pushed = await call(pushCaseStatusContract, pushEnvelope({ caseId: 'cap-1', subject, caseUpdated: new Date(Date.now() - 60_000).toISOString() }), 'case-system');
+    const pushed = await call(pushCaseStatusV1Contract, pushEnvelope({ caseId: 'cap-1', subject, caseUpdated: new Date(Date.now() - 60_000).toISOString() }), 'case-system');
     assert.equal(result(pushed).resultCode, 'OK', result(pushed).message);
     const read = (statuses: string[]) => t.post('case-view', pathOf('GetCaseOverview'), OVERVIEW_ACTION, overviewEnvelope({ subject, status: statuses }));
     const once = await read(['RECEIVED']);
     assert.deepEqual(texts(once.body, 'caseId'), ['cap-1']);
     const atCap = await read(Array.from({ length: cap }, (_, i) => (i % 2 ? 'RECEIVED' : 'CLOSED')));
     assert.deepEqual(texts(atCap.body, 'caseId'), ['cap-1']);
-    assert.equal(validateResponse(getCaseOverviewContract, atCap.body), undefined);
+    assert.equal(validateResponse(getCaseOverviewV1Contract, atCap.body), undefined);
     assertTooMany(await read(Array.from({ length: cap + 1 }, () => 'RECEIVED')), 'status');
   });
 
@@ -210,11 +210,11 @@ describe('repeated criteria and echoed values, end to end', () => {
 
     // The case hub: an invalid subject, an http link.
     const subject = mark(wrongCheckDigit('19800101', 999));
-    const push = await call(pushCaseStatusContract, pushEnvelope({ caseId: 'echo-1', subject, caseUpdated: new Date().toISOString() }), 'case-system');
+    const push = await call(pushCaseStatusV1Contract, pushEnvelope({ caseId: 'echo-1', subject, caseUpdated: new Date().toISOString() }), 'case-system');
     assert.equal(result(push).errorCode, 'VALIDATION_ERROR');
     seen(push);
     const link = await call(
-      pushCaseStatusContract,
+      pushCaseStatusV1Contract,
       pushEnvelope({ caseId: 'echo-2', subject: identityNumber('19800101', 5), caseUpdated: new Date().toISOString(), caseLink: mark('http://marker-host.example/case') }),
       'case-system',
     );
@@ -231,7 +231,7 @@ describe('repeated criteria and echoed values, end to end', () => {
       '</tjsr:caseStatus>',
       `${signature}</tjsr:caseStatus>`,
     );
-    const defective = await call(pushCaseStatusContract, signedPush, 'case-system');
+    const defective = await call(pushCaseStatusV1Contract, signedPush, 'case-system');
     assert.equal(result(defective).errorCode, 'ACCESS_DENIED');
     assert.match(seen(defective), /CanonicalizationMethod Algorithm must be/);
     const overview = await t.post('case-view', pathOf('GetCaseOverview'), OVERVIEW_ACTION, overviewEnvelope({ subject: mark(wrongCheckDigit('19800202', 999)) }));

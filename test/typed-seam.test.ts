@@ -64,7 +64,7 @@ describe('the typed contract seam (addService)', () => {
     assert.equal(f.length, 1, JSON.stringify(f));
     assert.equal(f[0]!.code, 2345); // argument not assignable to parameter
     assert.equal(f[0]!.at, 'pushCaseStatus');
-    assert.match(f[0]!.message, /PushCaseStatusResponderInterface<RequestContext>' is not assignable to parameter of type 'Responder<GetDiagnosisOperations, RequestContext>'/);
+    assert.match(f[0]!.message, /PushCaseStatusV1ResponderInterface<RequestContext>' is not assignable to parameter of type 'Responder<GetDiagnosisOperations, RequestContext>'/);
     assert.match(f[0]!.message, /Property 'GetDiagnosis' is missing/);
   });
 

@@ -3,11 +3,15 @@
 /*
  * XML namespace: urn:riv:itintegration:registry:1
  * Used by: wsdl/GetCaseOverviewInteraction_1.0_RIVTABP21.wsdl,
+ * wsdl/GetCaseOverviewInteraction_2.0_RIVTABP21.wsdl,
  * wsdl/GetDecisionSupportInteraction_1.0_RIVTABP21.wsdl,
- * wsdl/GetDiagnosisInteraction_1.0_RIVTABP21.wsdl,
+ * wsdl/GetDiagnosisInteraction_1.0_RIVTABP21.wsdl, wsdl/GetMandatesInteraction_1.0_RIVTABP21.wsdl,
  * wsdl/PingForConfigurationInteraction_1.0_RIVTABP21.wsdl,
  * wsdl/PushCaseStatusInteraction_1.0_RIVTABP21.wsdl,
- * wsdl/SearchPersonnelInteraction_1.0_RIVTABP21.wsdl
+ * wsdl/PushCaseStatusInteraction_2.0_RIVTABP21.wsdl,
+ * wsdl/SearchPersonnelInteraction_1.0_RIVTABP21.wsdl,
+ * wsdl/UpdateCaseOverviewConsentInteraction_1.0_RIVTABP21.wsdl,
+ * wsdl/UpdateMandateInteraction_1.0_RIVTABP21.wsdl
  *
  * Names: an XSD type keeps its name (characters that are not valid in identifiers become "_",
  * reserved words get a trailing "_"); an anonymous type is named Owner_child_grandchild after the

@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { AuditLog } from '../storage/audit.js';
 import type { Database } from '../storage/database.js';
-import type { GetCaseOverviewResponderInterface } from '../../contracts/casemanagement/caseoverview/GetCaseOverviewInteraction.js';
-import type { PushCaseStatusResponderInterface } from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction.js';
+import type { GetCaseOverviewV1ResponderInterface } from '../../contracts/casemanagement/caseoverview/GetCaseOverviewInteraction_1.js';
+import type { PushCaseStatusV1ResponderInterface } from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction_1.js';
 import type { RequestContext } from '../soap/context.js';
 import { CaseStore } from './case-store.js';
 import { createGetCaseOverviewHandler } from './get-case-overview.js';
@@ -17,8 +17,8 @@ import { createPushCaseStatusHandler, SigningCertificates } from './push-case-st
 export interface CaseHub {
   readonly store: CaseStore;
   readonly dispatcher: OutboxDispatcher;
-  readonly push: PushCaseStatusResponderInterface<RequestContext>;
-  readonly overview: GetCaseOverviewResponderInterface<RequestContext>;
+  readonly push: PushCaseStatusV1ResponderInterface<RequestContext>;
+  readonly overview: GetCaseOverviewV1ResponderInterface<RequestContext>;
   /** Called on a configuration reload: the registered signing certificates are read afresh on next use. */
   reload(): void;
   /** Finishes queued pushes and stops the dispatcher. */

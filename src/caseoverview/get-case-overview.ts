@@ -10,10 +10,10 @@ import { auditFromContext } from '../soap/audit-context.js';
 import type { RequestContext } from '../soap/context.js';
 import type {
   CaseType,
-  GetCaseOverviewResponderInterface,
+  GetCaseOverviewV1ResponderInterface,
   GetCaseOverviewResponseType,
   GetCaseOverviewType,
-} from '../../contracts/casemanagement/caseoverview/GetCaseOverviewInteraction.js';
+} from '../../contracts/casemanagement/caseoverview/GetCaseOverviewInteraction_1.js';
 import type { CaseStore, StoredCase } from './case-store.js';
 import type { CaseKeyRing } from './keys.js';
 import { validOrganisationNumber } from '../identity-numbers.js';
@@ -45,7 +45,7 @@ function toCaseType(s: StoredCase): CaseType {
   };
 }
 
-export function createGetCaseOverviewHandler(deps: GetCaseOverviewDeps): GetCaseOverviewResponderInterface<RequestContext> {
+export function createGetCaseOverviewHandler(deps: GetCaseOverviewDeps): GetCaseOverviewV1ResponderInterface<RequestContext> {
   return {
     async GetCaseOverview(request: GetCaseOverviewType, ctx): Promise<GetCaseOverviewResponseType> {
       const subjectId = request.subject?.personalIdentityNumber ?? request.subject?.coordinationNumber ?? request.subject?.organisationNumber;

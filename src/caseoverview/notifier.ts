@@ -11,13 +11,17 @@
  *    subject, the sender organisation and `createdAt` — never case content.
  *
  * Notifiers: the log notifier (default) logs the notificationId and a masked subject; the webhook
- * notifier POSTs the JSON payload, and any 2xx answer is success.
+ * notifier POSTs the JSON payload, signed with an HMAC the receiver checks, and any 2xx answer is success.
  */
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { maskIdentity } from '../log.js';
 import type { NotificationPayload } from './case-rows.js';
 import type { CaseStore, ClaimedNotification } from './case-store.js';
+import { loadWebhookSecret, signWebhook, SIGNATURE_HEADER } from './webhook-signature.js';
 
 export interface Notifier {
   readonly kind: string;
@@ -42,25 +46,58 @@ export function logNotifier(logger: Logger): Notifier {
   };
 }
 
-export function webhookNotifier(url: string, options: { timeoutMs?: number } = {}): Notifier {
+export interface WebhookOptions {
+  /** HMAC key: every delivery carries its signature (webhook-signature.ts). */
+  readonly secret: string;
+  /** PEM trust store for an https receiver; undefined = Node's bundled public CAs. */
+  readonly ca?: string | Buffer;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * POSTs the payload as JSON, signed (X-Riv-Signature) so the receiver can refuse anyone else's posts, to an
+ * https receiver trusted through `ca` (PRODUCER_WEBHOOK_CA). Any 2xx answer is success.
+ */
+export function webhookNotifier(url: string, options: WebhookOptions): Notifier {
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const target = new URL(url);
+  const client = target.protocol === 'https:' ? https : http;
+  const agent = target.protocol === 'https:' ? new https.Agent({ keepAlive: true, ca: options.ca }) : new http.Agent({ keepAlive: true });
   return {
     kind: 'webhook',
-    async deliver(p) {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': p.notificationId },
-        body: JSON.stringify(p),
-        signal: AbortSignal.timeout(timeoutMs),
+    deliver(p) {
+      const body = JSON.stringify(p);
+      const headers = {
+        'Content-Type': 'application/json',
+        'Content-Length': String(Buffer.byteLength(body)),
+        'Idempotency-Key': p.notificationId,
+        [SIGNATURE_HEADER]: signWebhook(options.secret, body),
+      };
+      return new Promise<void>((resolve, reject) => {
+        const req = client.request(target, { method: 'POST', headers, agent }, (res) => {
+          res.resume(); // drain, so the connection can be reused
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status <= 299) resolve();
+            else reject(new Error(`webhook answered HTTP ${status}`));
+          });
+          res.on('error', reject);
+        });
+        req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));
+        req.on('error', reject);
+        req.end(body);
       });
-      await res.arrayBuffer().catch(() => undefined); // drain, so the connection can be reused
-      if (res.status < 200 || res.status > 299) throw new Error(`webhook answered HTTP ${res.status}`);
     },
   };
 }
 
 export function createNotifier(config: Pick<Config, 'notifier'>, logger: Logger): Notifier {
-  return config.notifier.kind === 'webhook' && config.notifier.webhookUrl ? webhookNotifier(config.notifier.webhookUrl) : logNotifier(logger);
+  const n = config.notifier;
+  if (n.kind !== 'webhook' || !n.webhookUrl) return logNotifier(logger);
+  return webhookNotifier(n.webhookUrl, {
+    secret: loadWebhookSecret(n.webhookSecret, n.webhookSecretFile, 'PRODUCER_WEBHOOK_SECRET'),
+    ca: n.webhookCaFile ? fs.readFileSync(n.webhookCaFile) : undefined,
+  });
 }
 
 export interface DispatcherOptions {
@@ -83,8 +120,9 @@ export interface DispatcherOptions {
 
 /** A failure description safe for the database and logs: no payload, no URL credentials. */
 function describe(err: unknown): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string } };
+  const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string } };
   if (e?.name === 'TimeoutError') return 'timeout';
+  if (e?.code) return String(e.code);
   if (e?.cause?.code) return String(e.cause.code);
   return String(e?.message ?? err).slice(0, 200);
 }

@@ -15,10 +15,10 @@ import type { AuditLog } from '../storage/audit.js';
 import { auditFromContext } from '../soap/audit-context.js';
 import type { RequestContext } from '../soap/context.js';
 import type {
-  PushCaseStatusResponderInterface,
+  PushCaseStatusV1ResponderInterface,
   PushCaseStatusResponseType,
   PushCaseStatusType,
-} from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction.js';
+} from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction_1.js';
 import type { PushResult } from './case-rows.js';
 import type { CaseStore } from './case-store.js';
 import { verifyCaseStatusSignature } from './signature.js';
@@ -62,7 +62,7 @@ export class SigningCertificates {
 
 type Evidence = { signatureXml: string; signedEnvelope: string } | undefined;
 
-export function createPushCaseStatusHandler(deps: PushCaseStatusDeps): PushCaseStatusResponderInterface<RequestContext> {
+export function createPushCaseStatusHandler(deps: PushCaseStatusDeps): PushCaseStatusV1ResponderInterface<RequestContext> {
   const now = deps.now ?? Date.now;
 
   function checkSignature(ctx: RequestContext): Evidence {

@@ -22,8 +22,8 @@ import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { GetCaseOverviewType } from '../../contracts/casemanagement/caseoverview/GetCaseOverviewInteraction.js';
-import type { PushCaseStatusType } from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction.js';
+import type { GetCaseOverviewType } from '../../contracts/casemanagement/caseoverview/GetCaseOverviewInteraction_1.js';
+import type { PushCaseStatusType } from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction_1.js';
 import type { PingForConfigurationType } from '../../contracts/itintegration/monitoring/PingForConfigurationInteraction.js';
 import type { SearchPersonnelType } from '../../contracts/masterdata/organisationalresources/licensetopractice/SearchPersonnelInteraction.js';
 import type { GetDecisionSupportType } from '../../contracts/processmanagement/decisionsupport/insurancemedicine/GetDecisionSupportInteraction.js';
@@ -33,11 +33,12 @@ import { loadConfig, type Config } from '../config.js';
 import { ORIGINAL_CONSUMER_HEADER } from '../security/identity.js';
 import { ContractCodec } from '../soap/codec.js';
 import { readEnvelope } from '../soap/envelope.js';
-import { SOAP11_NS, XML_CONTENT_TYPE } from '../soap/fault.js';
+import { XML_CONTENT_TYPE } from '../soap/fault.js';
+import { ANSWER_XML_LIMITS, readFault, requestEnvelope } from '../soap/consumer.js';
 import { findProjectRoot } from '../project-root.js';
 import { parseXml, type XmlElement } from '../soap/xml.js';
 import { CORRELATION_HEADER } from '../transport/handle-request.js';
-import { defaultRole, endpointUrl, findOperation, prettyXml, readSampleRequest, TOOL_XML_LIMITS, withLogicalAddress, type OperationRef } from './kit.js';
+import { defaultRole, endpointUrl, findOperation, prettyXml, readSampleRequest, withLogicalAddress, type OperationRef } from './kit.js';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -256,20 +257,14 @@ export function planCall(argv: string[], config: Config): CallPlan & { readonly 
 
 /** Decodes the sample's body with the generated codec, patches it, and encodes a fresh envelope. */
 function rebuild(ref: OperationRef, sample: string, la: string, patch: (request: Record<string, unknown>) => void): string {
-  const parsed = parseXml(sample, TOOL_XML_LIMITS);
+  const parsed = parseXml(sample, ANSWER_XML_LIMITS);
   const body = readEnvelope(parsed.root).body;
   const codec = new ContractCodec(ref.contract);
   const request = codec.decode(body, ref.op.request.type, parsed.source) as Record<string, unknown>;
   // PingForConfiguration repeats the address in its body (informational; the header governs)
   if (ref.op.name === 'PingForConfiguration') (request as unknown as PingForConfigurationType).logicalAddress = la;
   patch(request);
-  const header = ref.op.headers.find((h) => h.part === 'LogicalAddress');
-  const headerXml = header ? codec.encodeElement(header.element, header.type, la) : '';
-  return (
-    `<?xml version="1.0" encoding="UTF-8"?>` +
-    `<soapenv:Envelope xmlns:soapenv="${SOAP11_NS}"><soapenv:Header>${headerXml}</soapenv:Header>` +
-    `<soapenv:Body>${codec.encodeElement(ref.op.request.element, ref.op.request.type, request)}</soapenv:Body></soapenv:Envelope>`
-  );
+  return requestEnvelope(ref.contract, ref.op, la, request);
 }
 
 export interface Reply {
@@ -311,13 +306,7 @@ function child(el: XmlElement, name: string): XmlElement | undefined {
 
 /** Fault code and string when the answer is a SOAP fault. */
 export function faultOf(body: string): { faultcode: string; faultstring: string } | undefined {
-  try {
-    const first = readEnvelope(parseXml(body, TOOL_XML_LIMITS).root).body;
-    if (first.ns !== SOAP11_NS || first.name !== 'Fault') return undefined;
-    return { faultcode: child(first, 'faultcode')?.text.trim() ?? '', faultstring: child(first, 'faultstring')?.text.trim() ?? '' };
-  } catch {
-    return undefined;
-  }
+  return readFault(body, ANSWER_XML_LIMITS);
 }
 
 /** `OK`, or `ERROR VALIDATION_ERROR: message`, from the first `result` of an answer. */
@@ -325,7 +314,7 @@ function resultOf(body: string): string | undefined {
   const find = (el: XmlElement): XmlElement | undefined =>
     el.name === 'result' && child(el, 'resultCode') ? el : el.children.map(find).find((x) => x !== undefined);
   try {
-    const result = find(parseXml(body, TOOL_XML_LIMITS).root);
+    const result = find(parseXml(body, ANSWER_XML_LIMITS).root);
     if (!result) return undefined;
     const [code, error, message] = ['resultCode', 'errorCode', 'message'].map((n) => child(result, n)?.text.trim());
     return [code, error].filter(Boolean).join(' ') + (message ? `: ${message}` : '');

@@ -13,7 +13,8 @@ import { resolveAccessProfiles } from '../licensetopractice/access-profiles.js';
 import { Tak } from '../security/tak.js';
 import { LOGICAL_ADDRESS_QNAME } from '../transport/handle-request.js';
 import { endpointPath } from '../soap/service.js';
-import { parseXml, type XmlElement, type XmlLimits } from '../soap/xml.js';
+import { ANSWER_XML_LIMITS } from '../soap/consumer.js';
+import { parseXml, type XmlElement } from '../soap/xml.js';
 import { readEnvelope } from '../soap/envelope.js';
 import { escapeText } from '../soap/escape.js';
 
@@ -35,9 +36,18 @@ export function findOperation(name: string): OperationRef {
   return hit;
 }
 
-/** `schemas/interactions/<Contract>Interaction/samples/<Op>Request.xml`, relative to the contract root (spec §2). */
+/**
+ * A sample envelope of an operation, relative to the contract root:
+ * `schemas/interactions/<Contract>Interaction/samples/<Op><Kind>.xml` for major version 1, and for a later
+ * major `<Op><Kind>_<major>.<minor>.xml` beside it, versioned like its WSDL (docs/caseoverview-contracts.md).
+ */
+export function samplePath(contract: ContractDefinition, op: OperationMeta, kind: 'Request' | 'Response'): string {
+  const version = contract.major === 1 ? '' : `_${contract.major}.${contract.minor}`;
+  return `schemas/interactions/${contract.name}Interaction/samples/${op.name}${kind}${version}.xml`;
+}
+
 export function sampleRequestPath(ref: OperationRef): string {
-  return `schemas/interactions/${ref.contract.name}Interaction/samples/${ref.op.name}Request.xml`;
+  return samplePath(ref.contract, ref.op, 'Request');
 }
 
 export function readSampleRequest(ref: OperationRef, root: string): string {
@@ -77,11 +87,9 @@ export function defaultRole(config: Config, contract: ContractDefinition, logica
   return best?.role;
 }
 
-/** Generous limits: the tools read our own samples and a producer's answers, not hostile input. */
-export const TOOL_XML_LIMITS: XmlLimits = { maxDepth: 256, maxElements: 1_000_000, maxAttributeBytes: 1 << 20, maxNsPerElement: 1 << 20, maxNsPerDocument: 1 << 20 };
 
 function logicalAddressElement(xml: string): { source: string; element: XmlElement | undefined } {
-  const parsed = parseXml(xml, TOOL_XML_LIMITS);
+  const parsed = parseXml(xml, ANSWER_XML_LIMITS);
   const envelope = readEnvelope(parsed.root);
   const element = envelope.headers.find((h) => `{${h.ns}}${h.name}` === LOGICAL_ADDRESS_QNAME);
   return { source: parsed.source, element };
@@ -114,7 +122,7 @@ export function withoutLogicalAddress(xml: string): string {
  * nor the `##other` wildcard every RIVTA type ends with, so XSD validation must fail (RP006).
  */
 export function withSchemaViolation(xml: string): string {
-  const parsed = parseXml(xml, TOOL_XML_LIMITS);
+  const parsed = parseXml(xml, ANSWER_XML_LIMITS);
   const body = readEnvelope(parsed.root).body;
   const source = parsed.source;
   const at = source.indexOf('>', body.start) + 1;

@@ -43,7 +43,7 @@ export const UNSERVED_LOGICAL_ADDRESS = 'NOT-SERVED-BY-THIS-PRODUCER';
 
 /** What a generated test case expects; the test suite of the tools reads this back. */
 export interface SoapUiCase {
-  readonly contract: string;
+  readonly contract: ContractDefinition;
   readonly operation: string;
   readonly name: string;
   /** undefined: a normal answer; otherwise the fault code the producer must answer. */
@@ -63,7 +63,12 @@ function cdata(s: string): string {
   return `<![CDATA[${s.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
 }
 
-const interfaceName = (c: ContractDefinition) => c.bindingName;
+/**
+ * Names that tell the majors of one interaction apart, as the sample files do (kit.ts samplePath): major 1
+ * keeps the plain name, a later major adds its version. SoapUI finds a test step's interface by name.
+ */
+const versioned = (c: ContractDefinition, name: string) => (c.major === 1 ? name : `${name} ${c.major}.${c.minor}`);
+const interfaceName = (c: ContractDefinition) => versioned(c, c.bindingName);
 
 /** The WSDL first, then every XSD of the contract: the parts of SoapUI's definition cache. */
 export function definitionParts(contract: ContractDefinition, root: string): Array<{ url: string; file: string; type: string }> {
@@ -82,9 +87,9 @@ export function soapUiCases(config: Config): SoapUiCase[] {
     const sample = withLogicalAddress(readSampleRequest(ref, root), la);
     const keystore = defaultRole(config, ref.contract, la);
     const c = (name: string, fault: SoapUiCase['fault'], request: string): SoapUiCase => ({
-      contract: ref.contract.name,
+      contract: ref.contract,
       operation: ref.op.name,
-      name: `${ref.op.name}: ${name}`,
+      name: `${versioned(ref.contract, ref.op.name)}: ${name}`,
       fault,
       request,
       keystore,
@@ -191,12 +196,12 @@ export function buildSoapUiProject(config: Config): string {
   );
   out.push(`<con:description>${escapeText(keystoreHelp(config))}</con:description>\n<con:settings/>\n`);
 
-  const contracts = [...new Map(allOperations().map((r) => [r.contract.name, r.contract])).values()];
+  const contracts = [...new Set(allOperations().map((r) => r.contract))];
   for (const contract of contracts) {
     const endpoint = endpointUrl(config, contract);
     const parts = definitionParts(contract, root);
     out.push(
-      `<con:interface xsi:type="con:WsdlInterface" id="${id('interface', contract.name)}" wsaVersion="NONE" name="${escapeAttr(interfaceName(contract))}" ` +
+      `<con:interface xsi:type="con:WsdlInterface" id="${id('interface', versioned(contract, contract.name))}" wsaVersion="NONE" name="${escapeAttr(interfaceName(contract))}" ` +
         `type="wsdl" bindingName="{${escapeAttr(contract.wsdlNamespace)}}${escapeAttr(contract.bindingName)}" soapVersion="1_1" anonymous="optional" ` +
         `definition="${escapeAttr(parts[0]!.url)}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
         `<con:description>${escapeText(`${contract.name} ${contract.major}.${contract.minor} (${contract.namespace})`)}</con:description><con:settings/>\n`,
@@ -209,12 +214,12 @@ export function buildSoapUiProject(config: Config): string {
     out.push(`</con:definitionCache>\n<con:endpoints><con:endpoint>${escapeText(endpoint)}</con:endpoint></con:endpoints>\n`);
     for (const op of contract.operations) {
       const ref = { contract, op };
-      const sample = cases.find((c) => c.operation === op.name && !c.fault)!;
+      const sample = cases.find((c) => c.contract === contract && c.operation === op.name && !c.fault)!;
       out.push(
-        `<con:operation id="${id('operation', contract.name, op.name)}" isOneWay="false" action="${escapeAttr(op.soapAction)}" name="${escapeAttr(op.name)}" ` +
+        `<con:operation id="${id('operation', versioned(contract, contract.name), op.name)}" isOneWay="false" action="${escapeAttr(op.soapAction)}" name="${escapeAttr(op.name)}" ` +
           `bindingOperationName="${escapeAttr(op.name)}" type="Request-Response" inputName="" receivesAttachments="false" sendsAttachments="false" anonymous="optional">` +
           `<con:settings/>` +
-          requestElement('call', ref, endpoint, `${op.name} sample`, sample.request, sample.keystore, '') +
+          requestElement('call', ref, endpoint, `${versioned(contract, op.name)} sample`, sample.request, sample.keystore, '') +
           `</con:operation>\n`,
       );
     }
@@ -224,11 +229,11 @@ export function buildSoapUiProject(config: Config): string {
   for (const contract of contracts) {
     const endpoint = endpointUrl(config, contract);
     out.push(
-      `<con:testSuite id="${id('suite', contract.name)}" name="${escapeAttr(`${contract.name} ${contract.major}.${contract.minor}`)}">` +
+      `<con:testSuite id="${id('suite', versioned(contract, contract.name))}" name="${escapeAttr(`${contract.name} ${contract.major}.${contract.minor}`)}">` +
         `<con:description>${escapeText(`Sample requests (${contract.operations.map((op) => sampleRequestPath({ contract, op })).join(', ')}) and fault cases.`)}</con:description>` +
         `<con:settings/><con:runType>SEQUENTIAL</con:runType>\n`,
     );
-    for (const c of cases.filter((x) => x.contract === contract.name)) {
+    for (const c of cases.filter((x) => x.contract === contract)) {
       const ref = { contract, op: contract.operations.find((o) => o.name === c.operation)! };
       const description = c.fault
         ? `Must answer a SOAP 1.1 fault, HTTP 500, faultstring starting with ${c.fault} (docs/integration.md, fault codes).`

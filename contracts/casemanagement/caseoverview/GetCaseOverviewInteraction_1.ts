@@ -47,10 +47,10 @@ export interface GetCaseOverviewHeaders {
 
 /**
  * The operations of GetCaseOverview 1.0 with their TypeScript types. The type parameter of
- * getCaseOverviewContract, from which GetCaseOverviewResponderInterface and the handler type of the
- * producer's addService are derived.
+ * getCaseOverviewV1Contract, from which GetCaseOverviewV1ResponderInterface and the handler type of
+ * the producer's addService are derived.
  */
-export type GetCaseOverviewOperations = {
+export type GetCaseOverviewV1Operations = {
   readonly GetCaseOverview: {
     readonly request: $t0.GetCaseOverviewType;
     readonly response: $t0.GetCaseOverviewResponseType;
@@ -70,15 +70,15 @@ export type GetCaseOverviewOperations = {
  *
  * The producer's implementation of GetCaseOverview 1.0: one function per operation, given the
  * request and a context C carrying the operation's SOAP headers. For `satisfies` and return types;
- * producer.addService(getCaseOverviewContract, …) requires the same type.
+ * producer.addService(getCaseOverviewV1Contract, …) requires the same type.
  */
-export interface GetCaseOverviewResponderInterface<C> extends $rivta.Responder<GetCaseOverviewOperations, C> {}
+export interface GetCaseOverviewV1ResponderInterface<C> extends $rivta.Responder<GetCaseOverviewV1Operations, C> {}
 
 /**
  * The definition of GetCaseOverview 1.0: what the runtime serves it from. Its type carries
- * GetCaseOverviewOperations.
+ * GetCaseOverviewV1Operations.
  */
-export const getCaseOverviewContract: $rivta.ContractDefinition<GetCaseOverviewOperations> = {
+export const getCaseOverviewV1Contract: $rivta.ContractDefinition<GetCaseOverviewV1Operations> = {
   name: 'GetCaseOverview',
   namespace: 'urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1',
   domain: 'casemanagement:caseoverview',

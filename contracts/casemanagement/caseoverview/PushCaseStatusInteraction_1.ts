@@ -47,10 +47,10 @@ export interface PushCaseStatusHeaders {
 
 /**
  * The operations of PushCaseStatus 1.0 with their TypeScript types. The type parameter of
- * pushCaseStatusContract, from which PushCaseStatusResponderInterface and the handler type of the
- * producer's addService are derived.
+ * pushCaseStatusV1Contract, from which PushCaseStatusV1ResponderInterface and the handler type of
+ * the producer's addService are derived.
  */
-export type PushCaseStatusOperations = {
+export type PushCaseStatusV1Operations = {
   readonly PushCaseStatus: {
     readonly request: $t0.PushCaseStatusType;
     readonly response: $t0.PushCaseStatusResponseType;
@@ -72,15 +72,15 @@ export type PushCaseStatusOperations = {
  *
  * The producer's implementation of PushCaseStatus 1.0: one function per operation, given the
  * request and a context C carrying the operation's SOAP headers. For `satisfies` and return types;
- * producer.addService(pushCaseStatusContract, …) requires the same type.
+ * producer.addService(pushCaseStatusV1Contract, …) requires the same type.
  */
-export interface PushCaseStatusResponderInterface<C> extends $rivta.Responder<PushCaseStatusOperations, C> {}
+export interface PushCaseStatusV1ResponderInterface<C> extends $rivta.Responder<PushCaseStatusV1Operations, C> {}
 
 /**
  * The definition of PushCaseStatus 1.0: what the runtime serves it from. Its type carries
- * PushCaseStatusOperations.
+ * PushCaseStatusV1Operations.
  */
-export const pushCaseStatusContract: $rivta.ContractDefinition<PushCaseStatusOperations> = {
+export const pushCaseStatusV1Contract: $rivta.ContractDefinition<PushCaseStatusV1Operations> = {
   name: 'PushCaseStatus',
   namespace: 'urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1',
   domain: 'casemanagement:caseoverview',
