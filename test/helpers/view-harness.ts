@@ -27,7 +27,9 @@ export { startFakeHub } from './fake-hub.js';
 
 /**
  * The real application as the hub (in-process, SQLite, demo data), delivering notices to the view. For the
- * day the producer serves GetCaseOverview 2, GetMandates and UpdateCaseOverviewConsent.
+ * day the producer serves GetCaseOverview 2, GetMandates and UpdateCaseOverviewConsent (until then no
+ * test imports it, hence the tag for knip).
+ * @public
  */
 export const startRealHub: StartHub = async (o) => {
   const t = await startTestApp({
