@@ -1,5 +1,7 @@
 /**
- * The licensed-personnel register: tables, indexes, TypeORM entity schemas and the migration.
+ * The licensed-personnel register: its tables, indexes and migrations. The migrations' SQL is the only
+ * description of these tables: no code reads them through TypeORM entities (the data access is
+ * parameterised SQL in personnel-store.ts and register-loader.ts), so none are declared.
  *
  * Design notes
  * - Booleans are SMALLINT 0/1 on both engines (better-sqlite3 cannot bind JS booleans, and raw SQL
@@ -14,7 +16,7 @@
  * - Address-derived fields (county, municipality) live on the person row; the access layer never
  *   returns them for protected identities.
  */
-import { EntitySchema, type DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
+import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import type { Engine } from '../storage/sql.js';
 
 /** The storage engine behind a DataSource the register code was handed (it also takes bare DataSources). */
@@ -40,7 +42,7 @@ function keyType(d: Dialect): string {
 }
 
 /** CREATE TABLE statements (no secondary indexes), in dependency order. */
-export function createTableStatements(d: Dialect): string[] {
+function createTableStatements(d: Dialect): string[] {
   const key = keyType(d);
   return [
     `CREATE TABLE ${TABLES.person} (
@@ -100,7 +102,7 @@ export function createTableStatements(d: Dialect): string[] {
  * Secondary indexes. The generator drops and re-creates these around a bulk load; the names are
  * the same on both engines.
  */
-export const SECONDARY_INDEXES: ReadonlyArray<{ readonly name: string; readonly table: string; readonly columns: string }> = [
+const SECONDARY_INDEXES: ReadonlyArray<{ readonly name: string; readonly table: string; readonly columns: string }> = [
   { name: 'ix_personnel_person_name', table: TABLES.person, columns: 'family_key, given_key, id' },
   { name: 'ix_personnel_person_given', table: TABLES.person, columns: 'given_key, family_key, id' },
   { name: 'ix_personnel_person_birth', table: TABLES.person, columns: 'birth_date' },
@@ -156,138 +158,3 @@ export class PersonnelLicenceDocument1767225604000 implements MigrationInterface
     await queryRunner.query(`ALTER TABLE ${TABLES.person} DROP COLUMN licence_document`);
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// TypeORM entity schemas (documentation of the mapping; data access uses parameterised SQL in
-// personnel-store.ts). Explicit column types everywhere; no decorator metadata.
-
-export interface PersonRow {
-  id: number;
-  personId: string;
-  identityNumber: string;
-  coordination: number;
-  givenName: string;
-  familyName: string;
-  givenKey: string;
-  familyKey: string;
-  birthDate: string;
-  countyCode: string | null;
-  municipalityCode: string | null;
-  protectedIdentity: number;
-  deceased: number;
-}
-
-export interface LicenceRow {
-  id: number;
-  personId: number;
-  professionCode: string;
-  licenceDate: string;
-  valid: number;
-  education: string | null;
-  prescriptionRight: number;
-  prescriberCode: string | null;
-  familyKey: string;
-  givenKey: string;
-}
-
-export interface SpecialityRow {
-  id: number;
-  licenceId: number;
-  personId: number;
-  code: string;
-  name: string;
-}
-
-export interface RestrictionRow {
-  id: number;
-  licenceId: number;
-  personId: number;
-  code: string;
-  description: string;
-  fromDate: string;
-  toDate: string | null;
-}
-
-export interface SettingRow {
-  name: string;
-  value: string;
-}
-
-// The migration is authoritative: it declares the key columns COLLATE "C" on PostgreSQL (SQLite has
-// no "C" collation; its BINARY default is the same order), so the entity leaves collation unset.
-const key = { type: 'varchar', length: 100 } as const;
-
-export const PersonEntity = new EntitySchema<PersonRow>({
-  name: 'PersonnelPerson',
-  tableName: TABLES.person,
-  columns: {
-    id: { type: 'integer', primary: true },
-    personId: { name: 'person_id', type: 'varchar', length: 32, unique: true },
-    identityNumber: { name: 'identity_number', type: 'varchar', length: 12, unique: true },
-    coordination: { type: 'smallint', default: 0 },
-    givenName: { name: 'given_name', type: 'varchar', length: 100 },
-    familyName: { name: 'family_name', type: 'varchar', length: 100 },
-    givenKey: { name: 'given_key', ...key },
-    familyKey: { name: 'family_key', ...key },
-    birthDate: { name: 'birth_date', type: 'varchar', length: 10 },
-    countyCode: { name: 'county_code', type: 'varchar', length: 2, nullable: true },
-    municipalityCode: { name: 'municipality_code', type: 'varchar', length: 4, nullable: true },
-    protectedIdentity: { name: 'protected_identity', type: 'smallint', default: 0 },
-    deceased: { type: 'smallint', default: 0 },
-  },
-});
-
-export const LicenceEntity = new EntitySchema<LicenceRow>({
-  name: 'PersonnelLicence',
-  tableName: TABLES.licence,
-  columns: {
-    id: { type: 'integer', primary: true },
-    personId: { name: 'person_id', type: 'integer' },
-    professionCode: { name: 'profession_code', type: 'varchar', length: 2 },
-    licenceDate: { name: 'licence_date', type: 'varchar', length: 10 },
-    valid: { type: 'smallint', default: 1 },
-    education: { type: 'varchar', length: 200, nullable: true },
-    prescriptionRight: { name: 'prescription_right', type: 'smallint', default: 0 },
-    prescriberCode: { name: 'prescriber_code', type: 'varchar', length: 16, nullable: true },
-    familyKey: { name: 'family_key', ...key },
-    givenKey: { name: 'given_key', ...key },
-  },
-});
-
-export const SpecialityEntity = new EntitySchema<SpecialityRow>({
-  name: 'PersonnelSpeciality',
-  tableName: TABLES.speciality,
-  columns: {
-    id: { type: 'integer', primary: true },
-    licenceId: { name: 'licence_id', type: 'integer' },
-    personId: { name: 'person_id', type: 'integer' },
-    code: { type: 'varchar', length: 16 },
-    name: { type: 'varchar', length: 200 },
-  },
-});
-
-export const RestrictionEntity = new EntitySchema<RestrictionRow>({
-  name: 'PersonnelRestriction',
-  tableName: TABLES.restriction,
-  columns: {
-    id: { type: 'integer', primary: true },
-    licenceId: { name: 'licence_id', type: 'integer' },
-    personId: { name: 'person_id', type: 'integer' },
-    code: { type: 'varchar', length: 3 },
-    description: { type: 'varchar', length: 200 },
-    fromDate: { name: 'from_date', type: 'varchar', length: 10 },
-    toDate: { name: 'to_date', type: 'varchar', length: 10, nullable: true },
-  },
-});
-
-export const SettingEntity = new EntitySchema<SettingRow>({
-  name: 'PersonnelSetting',
-  tableName: TABLES.setting,
-  columns: {
-    name: { type: 'varchar', length: 64, primary: true },
-    value: { type: 'varchar', length: 4000 },
-  },
-});
-
-/** The register's entity schemas: the mapping written down, not registered in the DataSource (data access is SQL). */
-export const personnelEntities = [PersonEntity, LicenceEntity, SpecialityEntity, RestrictionEntity, SettingEntity];
