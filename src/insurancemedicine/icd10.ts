@@ -16,8 +16,6 @@
 export const ICD10_SE_OIDS: readonly string[] = ['1.2.752.116.1.1.1.3.2', '1.2.752.116.1.1.1.1.3'];
 /** The OID we write in responses. */
 export const ICD10_SE_OID = '1.2.752.116.1.1.1.3.2';
-export const SNOMED_CT_SE_OID = '1.2.752.116.2.1.1';
-export const ICF_OID = '1.2.752.116.1.1.3';
 
 const VALID = /^[A-Z][0-9]{2}(?:\.[0-9][0-9A-Z]{0,3})?$/;
 
@@ -31,10 +29,6 @@ export function normaliseIcd10(input: string): string | undefined {
   else if (dot === 3 && s.length > 4) code = s;
   else return undefined;
   return VALID.test(code) ? code : undefined;
-}
-
-export function isValidIcd10(code: string): boolean {
-  return VALID.test(code);
 }
 
 /** True when codeSystem is absent or one of the accepted ICD-10-SE OIDs. */
@@ -58,13 +52,4 @@ export function icd10Ancestors(code: string): string[] {
 /** The code itself, then its ancestors nearest first. */
 export function icd10LookupChain(code: string): string[] {
   return [code, ...icd10Ancestors(code)];
-}
-
-/** Finds the nearest entry for a code in the code-keyed lookup, walking up the hierarchy. */
-export function resolveInHierarchy<T>(code: string, lookup: (code: string) => T | undefined): { code: string; value: T } | undefined {
-  for (const c of icd10LookupChain(code)) {
-    const value = lookup(c);
-    if (value !== undefined) return { code: c, value };
-  }
-  return undefined;
 }

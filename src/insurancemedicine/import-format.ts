@@ -19,7 +19,10 @@ import {
   type Validity,
 } from './model.js';
 
-export const IMPORT_FORMAT = 'fmb-import/1';
+const IMPORT_FORMAT = 'fmb-import/1';
+/** The code systems an ICF or Snomed CT code of the file belongs to when it names none. */
+const ICF_OID = '1.2.752.116.1.1.3';
+const SNOMED_CT_SE_OID = '1.2.752.116.2.1.1';
 
 export interface ImportFile {
   readonly format: typeof IMPORT_FORMAT;
@@ -100,7 +103,7 @@ function readCoded(r: Reader, v: unknown, path: string, kind: 'icf' | 'snomed' |
     if (!n) return r.fail(`${path}.code`, `"${code}" is not an ICD-10-SE code`);
     code = n;
   }
-  const dfltSystem = kind === 'icf' ? '1.2.752.116.1.1.3' : kind === 'snomed' ? '1.2.752.116.2.1.1' : kind === 'icd10' ? ICD10_SE_OID : undefined;
+  const dfltSystem = kind === 'icf' ? ICF_OID : kind === 'snomed' ? SNOMED_CT_SE_OID : kind === 'icd10' ? ICD10_SE_OID : undefined;
   const out: { -readonly [K in keyof CodedValue]: CodedValue[K] } = {};
   if (code !== undefined) {
     out.code = code;
