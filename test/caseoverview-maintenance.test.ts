@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rotateCaseKeys } from '../src/caseoverview/maintenance.js';
 import { AuditTrail, verifyAuditChain } from '../src/storage/audit.js';

@@ -92,7 +92,7 @@ forEachEngine('database', (engine) => {
     await db.transaction((m) => m.query("UPDATE fmb_data_set SET source = 'a' WHERE id = 1"));
     const attempts = 20;
     const results = await Promise.all(
-      Array.from({ length: attempts }, (_, i) =>
+      Array.from({ length: attempts }, () =>
         db.transaction(async (m) => {
           const [row] = await m.query('SELECT version FROM fmb_data_set WHERE id = 1');
           await new Promise((r) => setTimeout(r, 1));

@@ -15,7 +15,7 @@ import { HEADER, renderTypeModule } from './render-types.js';
 import type { Contract } from './wsdl.js';
 
 /** The source of the metadata shape, relative to the project root; copied verbatim as `rivta.ts`. */
-export const RIVTA_SOURCE = 'src/compiler/rivta.ts';
+const RIVTA_SOURCE = 'src/compiler/rivta.ts';
 
 export interface EmitOptions {
   /** How the index names its sources, e.g. `wsdl/` or the --in directory. */
@@ -25,7 +25,7 @@ export interface EmitOptions {
 let rivtaText: string | undefined;
 
 /** `rivta.ts` of every output: a generated header, then the text of src/compiler/rivta.ts unchanged. */
-export function rivtaModule(): string {
+function rivtaModule(): string {
   // Read from the source tree (the compiler runs from src/ under tsx and from dist/src/ when built).
   rivtaText ??= fs.readFileSync(path.join(findProjectRoot(path.dirname(fileURLToPath(import.meta.url))), RIVTA_SOURCE), 'utf8');
   return `${HEADER(RIVTA_SOURCE)}\n${rivtaText}`;

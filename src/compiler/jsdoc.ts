@@ -7,7 +7,7 @@
 export const COMMENT_WIDTH = 100;
 
 /** Escapes text for the inside of a block comment: a star-slash cannot end it, `{@` cannot open an inline tag. */
-export function escapeComment(s: string): string {
+function escapeComment(s: string): string {
   return s.replace(/\*\//g, '*\\/').replace(/\{@/g, '{\\@');
 }
 

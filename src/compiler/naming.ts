@@ -45,7 +45,7 @@ const RESERVED = new Set(
 );
 
 /** A deterministic TypeScript identifier for an XSD name: invalid characters become `_`, reserved words get `_`. */
-export function identifier(raw: string): string {
+function identifier(raw: string): string {
   let s = raw.replace(/[^\p{ID_Continue}]/gu, '_');
   if (!/^[\p{ID_Start}_]/u.test(s)) s = `_${s}`;
   if (RESERVED.has(s)) s = `${s}_`;
@@ -53,7 +53,7 @@ export function identifier(raw: string): string {
 }
 
 /** `base`, or `base_2`, `base_3` … : the first that `taken` does not hold (compared by `fold`); records it. */
-export function unique(base: string, taken: Set<string>, fold: (s: string) => string = (s) => s): string {
+function unique(base: string, taken: Set<string>, fold: (s: string) => string = (s) => s): string {
   let name = base;
   for (let i = 2; taken.has(fold(name)); i++) name = `${base}_${i}`;
   taken.add(fold(name));
@@ -74,7 +74,7 @@ export function typeNames(rawNames: ReadonlyMap<string, string>): Map<string, st
 // ---------------------------------------------------------------------------- type modules
 
 /** The `_types` module file name (without `.ts`) of a namespace. */
-export function namespaceFileName(ns: string): string {
+function namespaceFileName(ns: string): string {
   const s = ns.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
   return s || '_no_namespace';
 }

@@ -84,7 +84,7 @@ function enumerationDocs(t: BuiltType): string | undefined {
   return items.join('\n');
 }
 
-export function renderType(t: BuiltType, name: string, ref: TypeRef): string {
+function renderType(t: BuiltType, name: string, ref: TypeRef): string {
   const doc = jsdoc([t.docs.text, enumerationDocs(t), origin(t)]);
   const meta = t.meta;
   if (meta.kind === 'simple') {

@@ -17,7 +17,7 @@ import type { BuiltinType, FieldMeta, SimpleTypeMeta, TypeMeta } from './rivta.j
 import { splitClark, XS, type Decl, type SchemaDoc, type SchemaSet } from './schemaset.js';
 import { attr, type XNode } from './xmltree.js';
 
-export type { BuiltType, TypeDocs } from './built-type.js';
+export type { BuiltType } from './built-type.js';
 
 const isXs = (n: XNode, local: string) => n.ns === XS && n.local === local;
 const NO_DOCS: ReadonlyMap<string, string> = new Map();

@@ -9,18 +9,18 @@ import { clark, FileCache, SchemaSet, splitClark, XS } from './schemaset.js';
 import { TypeBuilder, type BuiltType } from './types.js';
 import { attr, type XNode } from './xmltree.js';
 
-export const WSDL_NS = 'http://schemas.xmlsoap.org/wsdl/';
-export const SOAP_NS = 'http://schemas.xmlsoap.org/wsdl/soap/';
+const WSDL_NS = 'http://schemas.xmlsoap.org/wsdl/';
+const SOAP_NS = 'http://schemas.xmlsoap.org/wsdl/soap/';
 const REGISTRY_LOGICAL_ADDRESS = '{urn:riv:itintegration:registry:1}LogicalAddress';
 
-export interface HeaderPart {
+interface HeaderPart {
   part: string;
   element: string;
   type: string;
   required: boolean;
 }
 
-export interface Operation {
+interface Operation {
   name: string;
   soapAction: string;
   request: { element: string; type: string };
@@ -30,7 +30,7 @@ export interface Operation {
   docs: OperationDocs;
 }
 
-export interface OperationDocs {
+interface OperationDocs {
   /** The portType operation's wsdl:documentation, else the request element's xs:documentation. */
   readonly operation?: string;
   /** By header part name: the part's wsdl:documentation, else its element's xs:documentation. */

@@ -39,7 +39,7 @@ export function parseXmlFile(file: string, displayName: string): XNode {
   return parseXml(text, displayName);
 }
 
-export function parseXml(text: string, displayName: string): XNode {
+function parseXml(text: string, displayName: string): XNode {
   const parser = new SaxesParser({ xmlns: true, position: true });
   const stack: { node: { -readonly [K in keyof XNode]: XNode[K] }; text: string[] }[] = [];
   let root: XNode | undefined;

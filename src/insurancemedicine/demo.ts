@@ -11,7 +11,7 @@ import { sha256Hex } from '../storage/canonical.js';
 import { FmbStore, type ImportSummary } from './fmb-store.js';
 import { parseImportFile } from './import-format.js';
 
-export function demoFmbFile(): string {
+function demoFmbFile(): string {
   return path.join(findProjectRoot(), 'src', 'insurancemedicine', 'demo', 'fmb-demo.json');
 }
 

@@ -9,7 +9,7 @@ import { EntitySchema } from 'typeorm';
 const int = { to: (v: number) => v, from: (v: unknown) => Number(v) };
 const bool = { to: (v: boolean) => v, from: (v: unknown) => v === true || v === 1 || v === '1' };
 
-export interface FmbDiagnosisRow {
+interface FmbDiagnosisRow {
   rowId: number;
   code: string;
   version: number;
@@ -23,7 +23,7 @@ export interface FmbDiagnosisRow {
   content: string;
 }
 
-export const FmbDiagnosisSchema = new EntitySchema<FmbDiagnosisRow>({
+const FmbDiagnosisSchema = new EntitySchema<FmbDiagnosisRow>({
   name: 'FmbDiagnosis',
   tableName: 'fmb_diagnosis',
   columns: {
@@ -41,7 +41,7 @@ export const FmbDiagnosisSchema = new EntitySchema<FmbDiagnosisRow>({
   },
 });
 
-export interface FmbDecisionSupportRow {
+interface FmbDecisionSupportRow {
   rowId: number;
   dsId: string;
   version: number;
@@ -55,7 +55,7 @@ export interface FmbDecisionSupportRow {
   content: string;
 }
 
-export const FmbDecisionSupportSchema = new EntitySchema<FmbDecisionSupportRow>({
+const FmbDecisionSupportSchema = new EntitySchema<FmbDecisionSupportRow>({
   name: 'FmbDecisionSupport',
   tableName: 'fmb_decision_support',
   columns: {
@@ -73,12 +73,12 @@ export const FmbDecisionSupportSchema = new EntitySchema<FmbDecisionSupportRow>(
   },
 });
 
-export interface FmbDecisionSupportCodeRow {
+interface FmbDecisionSupportCodeRow {
   rowId: number;
   code: string;
 }
 
-export const FmbDecisionSupportCodeSchema = new EntitySchema<FmbDecisionSupportCodeRow>({
+const FmbDecisionSupportCodeSchema = new EntitySchema<FmbDecisionSupportCodeRow>({
   name: 'FmbDecisionSupportCode',
   tableName: 'fmb_decision_support_code',
   columns: {
@@ -87,7 +87,7 @@ export const FmbDecisionSupportCodeSchema = new EntitySchema<FmbDecisionSupportC
   },
 });
 
-export interface FmbDataSetRow {
+interface FmbDataSetRow {
   id: number;
   version: number;
   lastChanged: string;
@@ -96,7 +96,7 @@ export interface FmbDataSetRow {
   demoHash: string | null;
 }
 
-export const FmbDataSetSchema = new EntitySchema<FmbDataSetRow>({
+const FmbDataSetSchema = new EntitySchema<FmbDataSetRow>({
   name: 'FmbDataSet',
   tableName: 'fmb_data_set',
   columns: {

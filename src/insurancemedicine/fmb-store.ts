@@ -57,7 +57,7 @@ export interface ImportSummary {
   readonly decisionSupports: ItemCounts;
 }
 
-export interface ItemCounts {
+interface ItemCounts {
   readonly created: number;
   readonly updated: number;
   readonly unchanged: number;

@@ -8,8 +8,8 @@ import type { DataSetVersion, FmbSnapshot } from './fmb-store.js';
 import { ICD10_SE_OIDS, icd10LookupChain, isAcceptedIcd10CodeSystem, normaliseIcd10 } from './icd10.js';
 import type { DecisionSupportRecord, DiagnosisRecord } from './model.js';
 
-export type ResultCode = 'OK' | 'INFO' | 'ERROR';
-export type ErrorCode = 'VALIDATION_ERROR' | 'NOT_FOUND' | 'ACCESS_DENIED' | 'CONFLICT' | 'APPLICATION_ERROR';
+type ResultCode = 'OK' | 'INFO' | 'ERROR';
+type ErrorCode = 'VALIDATION_ERROR' | 'NOT_FOUND' | 'ACCESS_DENIED' | 'CONFLICT' | 'APPLICATION_ERROR';
 
 export interface ResultInfo {
   readonly resultCode: ResultCode;
@@ -17,7 +17,7 @@ export interface ResultInfo {
   readonly message?: string;
 }
 
-export interface RequestedCode {
+interface RequestedCode {
   readonly code: string;
   readonly codeSystem?: string | undefined;
 }
@@ -69,7 +69,7 @@ export interface DecisionSupportQueryResult {
   readonly versionInfo: DataSetVersion;
 }
 
-export const CODE_SYNTAX_HELP =
+const CODE_SYNTAX_HELP =
   'an ICD-10-SE code is a letter, two digits and optionally a dot followed by a digit and up to three digits or letters, e.g. F32, F32.1, F43.8A';
 
 /** A requested ICD-10-SE code: normalised (f321 → F32.1), so spellings of one code are one criterion. */
@@ -96,7 +96,7 @@ const DECISION_SUPPORT_ID: CriterionRule<string, string> = {
 const validationError = (message: string): ResultInfo => ({ resultCode: 'ERROR', errorCode: 'VALIDATION_ERROR', message });
 
 /** The distinct normalised codes in request order, or a VALIDATION_ERROR (too many, or the first invalid one by position). */
-export function validateRequestedCodes(codes: readonly RequestedCode[], maxCriteria: number): { codes: string[] } | { error: ResultInfo } {
+function validateRequestedCodes(codes: readonly RequestedCode[], maxCriteria: number): { codes: string[] } | { error: ResultInfo } {
   const checked = checkCriteria(codes, maxCriteria, DIAGNOSIS_CODE);
   return 'error' in checked ? { error: validationError(checked.error) } : { codes: checked.values };
 }

@@ -5,8 +5,8 @@
  */
 import { canonicalJson, sha256Hex } from '../storage/canonical.js';
 
-export type DiagnosisStatus = 'active' | 'inactive';
-export type DecisionSupportStatus = 'active' | 'archived';
+type DiagnosisStatus = 'active' | 'inactive';
+type DecisionSupportStatus = 'active' | 'archived';
 /** Status of a stored row: the content's status, or `archived` once superseded by a newer version or withdrawn. */
 export type RowStatus = 'active' | 'inactive' | 'archived';
 
@@ -99,7 +99,7 @@ export interface DecisionSupportContent {
 }
 
 /** A stored version of an item. */
-export interface Versioned {
+interface Versioned {
   readonly version: number;
   /** ISO 8601 UTC, when this version was imported (or its status last changed). */
   readonly lastChanged: string;

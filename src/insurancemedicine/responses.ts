@@ -22,7 +22,7 @@ import { ICD10_SE_OID } from './icd10.js';
 import type { DecisionSupportAnswer, DecisionSupportQueryResult, DiagnosisAnswer, DiagnosisQueryResult, ResultInfo } from './lookup.js';
 import type { CodedValue, Conditions, DescribedCodes, Recommendation } from './model.js';
 
-export function toResult(r: ResultInfo, logId: string): ResultType {
+function toResult(r: ResultInfo, logId: string): ResultType {
   return {
     resultCode: r.resultCode,
     ...(r.errorCode ? { errorCode: r.errorCode } : {}),
@@ -31,7 +31,7 @@ export function toResult(r: ResultInfo, logId: string): ResultType {
   };
 }
 
-export function toVersionInfo(v: DataSetVersion): VersionInfoType {
+function toVersionInfo(v: DataSetVersion): VersionInfoType {
   return { lastChanged: v.lastChanged, version: String(v.version) };
 }
 

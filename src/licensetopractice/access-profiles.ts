@@ -25,7 +25,7 @@
 import type { ConsumerCategory } from '../config.js';
 import type { LicenceRecord, PersonRecord } from './personnel-records.js';
 
-export const FIELD_GROUPS = [
+const FIELD_GROUPS = [
   'identity',
   'identityNumber',
   'protectedIdentityNumber',
@@ -76,7 +76,7 @@ export function profileFor(profiles: AccessProfiles, category: ConsumerCategory 
 }
 
 /** A person as one consumer may see it: absent properties are withheld. */
-export interface VisibleLicence {
+interface VisibleLicence {
   readonly professionCode: string;
   readonly licenceDate?: string;
   readonly valid?: boolean;

@@ -39,7 +39,7 @@ export function isProfessionCode(code: string): code is ProfessionCode {
   return (PROFESSION_CODES as readonly string[]).includes(code);
 }
 
-export const RESTRICTION_CODES = ['001', '002', '003'] as const;
+const RESTRICTION_CODES = ['001', '002', '003'] as const;
 export type RestrictionCode = (typeof RESTRICTION_CODES)[number];
 export const RESTRICTION_NAMES: Readonly<Record<RestrictionCode, string>> = {
   '001': 'Återkallad legitimation',

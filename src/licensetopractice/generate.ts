@@ -33,7 +33,7 @@ import { FEMALE_GIVEN, MALE_GIVEN, surnameList } from './names.js';
 /** 2: person rows carry their licence document (licence-document.ts). */
 export const GENERATOR_VERSION = 2;
 
-export interface GeneratedRestriction {
+interface GeneratedRestriction {
   readonly id: number;
   readonly code: RestrictionCode;
   readonly description: string;
@@ -41,7 +41,7 @@ export interface GeneratedRestriction {
   readonly toDate: string | null;
 }
 
-export interface GeneratedLicence {
+interface GeneratedLicence {
   readonly id: number;
   readonly professionCode: ProfessionCode;
   readonly licenceDate: string;

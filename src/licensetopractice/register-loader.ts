@@ -18,7 +18,7 @@ export interface LoadOptions {
   readonly onProgress?: (written: number) => void;
 }
 
-export interface RegisterInfo {
+interface RegisterInfo {
   readonly seed: number;
   readonly count: number;
   readonly generatorVersion: number;
@@ -32,7 +32,7 @@ export type RegisterDb = Database | DataSource;
 const dataSourceOf = (db: RegisterDb): DataSource => ('dataSource' in db ? db.dataSource : db);
 
 /** Reads what the register holds (seed, count), or undefined when nothing was loaded. */
-export async function registerInfo(database: RegisterDb): Promise<RegisterInfo | undefined> {
+async function registerInfo(database: RegisterDb): Promise<RegisterInfo | undefined> {
   const db = dataSourceOf(database);
   const rows = (await db.query(sqlFor(dialectOf(db))(`SELECT value FROM ${TABLES.setting} WHERE name = ?`), [REGISTER_SETTING])) as Array<{ value: string }>;
   return rows[0] ? (JSON.parse(rows[0].value) as RegisterInfo) : undefined;

@@ -41,8 +41,8 @@ import type {
   SearchPersonnelType as SearchPersonnelRequest,
 } from '../../contracts/masterdata/organisationalresources/licensetopractice/SearchPersonnelInteraction.js';
 
-export const DEFAULT_MAX_RESULTS = 100;
-export const MAX_RESULTS_LIMIT = 1000;
+const DEFAULT_MAX_RESULTS = 100;
+const MAX_RESULTS_LIMIT = 1000;
 
 export interface SearchPersonnelDeps {
   readonly store: PersonnelStore;

@@ -14,7 +14,7 @@ export interface PingDependencies {
 }
 
 /** RIVTA TS format: YYYYMMDDHHMMSS, in UTC. */
-export function rivtaTimestamp(date: Date): string {
+function rivtaTimestamp(date: Date): string {
   return date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 

@@ -9,7 +9,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface ReadinessCheck {
+interface ReadinessCheck {
   readonly ready: boolean;
   readonly checks: Readonly<Record<string, boolean | string>>;
 }

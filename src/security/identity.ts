@@ -12,7 +12,7 @@ export const ORIGINAL_CONSUMER_HEADER = 'x-rivta-original-serviceconsumer-hsaid'
 /** A usable HSA-id: printable ASCII without spaces, 1–64 characters. */
 const HSA_ID_RE = /^[\x21-\x7e]{1,64}$/;
 
-export function isUsableHsaId(s: string | undefined): s is string {
+function isUsableHsaId(s: string | undefined): s is string {
   return typeof s === 'string' && HSA_ID_RE.test(s);
 }
 

@@ -56,7 +56,7 @@ export function decodeKey(text: unknown, what: string): Buffer {
   return key;
 }
 
-export function readKeysFile(file: string): KeysFileContent {
+function readKeysFile(file: string): KeysFileContent {
   const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as KeysFileContent;
   if (parsed === null || typeof parsed !== 'object' || parsed.version !== 1) throw new Error(`keys file: ${file} is not a version-1 keys file`);
   return parsed;

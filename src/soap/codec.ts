@@ -57,7 +57,7 @@ interface ComplexPlan {
   readonly simpleContent: SimplePlan | undefined;
 }
 
-export class CodecError extends Error {}
+class CodecError extends Error {}
 
 /** Values marked by immutable(): deeply frozen, so an encoding of one never changes. */
 const IMMUTABLE = new WeakSet<object>();

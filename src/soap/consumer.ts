@@ -19,7 +19,7 @@ function codecFor(contract: ContractDefinition): ContractCodec {
   return codec;
 }
 
-export function operationOf(contract: ContractDefinition, name: string): OperationMeta {
+function operationOf(contract: ContractDefinition, name: string): OperationMeta {
   const op = contract.operations.find((o) => o.name === name);
   if (!op) throw new Error(`${contract.name} has no operation ${name}`);
   return op;
@@ -78,7 +78,7 @@ export class SoapCallError extends Error {
 }
 
 /** Decodes a response envelope into the operation's response type; throws SoapCallError on a fault or another element. */
-export function decodeResponse(contract: ContractDefinition, op: OperationMeta, xml: string, status = 200, limits: XmlLimits = ANSWER_XML_LIMITS): unknown {
+function decodeResponse(contract: ContractDefinition, op: OperationMeta, xml: string, status = 200, limits: XmlLimits = ANSWER_XML_LIMITS): unknown {
   let parsed;
   let body: XmlElement;
   try {

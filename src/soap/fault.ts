@@ -11,7 +11,7 @@ import { escapeText } from './escape.js';
 export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 /** Namespace of the `detail` child of our faults. */
-export const FAULT_DETAIL_NS = 'urn:riv-producer:fault:1';
+const FAULT_DETAIL_NS = 'urn:riv-producer:fault:1';
 
 export type FaultCode = 'RP001' | 'RP002' | 'RP003' | 'RP004' | 'RP005' | 'RP006' | 'RP007' | 'RP008' | 'RP009' | 'RP010' | 'RP011';
 export type SoapFaultCode = 'Client' | 'Server' | 'VersionMismatch';
@@ -54,7 +54,7 @@ export class SoapFault extends Error {
   readonly path: string | undefined;
 }
 
-export const FAULT_STATUS = 500;
+const FAULT_STATUS = 500;
 export const XML_CONTENT_TYPE = 'text/xml; charset=utf-8';
 
 /** A fault as an HTTP response: what src/transport/send-fault.ts writes, on a response or a bare socket. */

@@ -37,7 +37,7 @@ export interface ValidationFailure {
   readonly path: string | undefined;
 }
 
-export class SchemaCompileError extends Error {}
+class SchemaCompileError extends Error {}
 
 export class EnvelopeValidator {
   private constructor(

@@ -78,8 +78,8 @@ export interface ParsedXml {
   readonly source: string;
 }
 
-export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
-export const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 
 /** Shared by every element without attributes; nothing writes to an element's attributes. */
 const NO_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
@@ -291,9 +291,4 @@ function describeSaxesError(message: string): string {
   if (!m) return 'Malformed XML';
   const rule = SAXES_RULES.find(([re]) => re.test(m[3]!))?.[1] ?? 'not well-formed';
   return `Malformed XML at line ${m[1]}, column ${m[2]}: ${rule}`;
-}
-
-/** Local-name lookup of a child element. */
-export function childElements(el: XmlElement, ns: string, name: string): XmlElement[] {
-  return el.children.filter((c) => c.ns === ns && c.name === name);
 }

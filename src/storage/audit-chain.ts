@@ -40,7 +40,7 @@ export interface AuditEntry {
 
 const bigintNumber = { to: (v: number) => v, from: (v: unknown) => Number(v) };
 
-export const AuditEntrySchema = new EntitySchema<AuditEntry>({
+const AuditEntrySchema = new EntitySchema<AuditEntry>({
   name: 'AuditEntry',
   tableName: 'audit_entry',
   columns: {
@@ -62,14 +62,14 @@ export const AuditEntrySchema = new EntitySchema<AuditEntry>({
   },
 });
 
-export interface AuditChainHead {
+interface AuditChainHead {
   id: number;
   seq: number;
   hash: string;
   keyId: string | null;
 }
 
-export const AuditChainHeadSchema = new EntitySchema<AuditChainHead>({
+const AuditChainHeadSchema = new EntitySchema<AuditChainHead>({
   name: 'AuditChainHead',
   tableName: 'audit_chain_head',
   columns: {
@@ -173,7 +173,7 @@ export type AuditBreakReason =
   | 'unknown-key'
   | 'published-head-mismatch';
 
-export interface AuditChainBreak {
+interface AuditChainBreak {
   /** The first seq whose entry is missing, altered or out of place. */
   readonly brokenAt: number;
   readonly reason: AuditBreakReason;

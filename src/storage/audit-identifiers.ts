@@ -1,7 +1,7 @@
 /**
- * Identity numbers never enter the audit trail (or a lookup column) in clear: callers put
- * `hashIdentifier(number, key)`, a keyed HMAC-SHA256, into an entry's criteria. This is that hash and
- * its key.
+ * Identity numbers never enter the audit trail (or a lookup column) in clear: callers put their keyed
+ * HMAC-SHA256 (the function `createIdentifierHasher(key)` returns) into an entry's criteria. This is that
+ * hash and its key.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createPrivateFile } from '../private-files.js';
 
 /** Keyed hash of an identifier (personnummer, samordningsnummer, organisationsnummer) for audit criteria and lookups. */
-export function hashIdentifier(value: string, key: Buffer): string {
+function hashIdentifier(value: string, key: Buffer): string {
   return createHmac('sha256', key).update(value.replace(/[\s-]/g, ''), 'utf8').digest('hex');
 }
 
@@ -19,7 +19,7 @@ export function createIdentifierHasher(key: Buffer): (value: string) => string {
 }
 
 /**
- * The HMAC key for hashIdentifier(): `auditHmacKey` (hex, ≥ 64 hex digits, or base64 of ≥ 32 bytes) when
+ * The HMAC key for createIdentifierHasher(): `auditHmacKey` (hex, ≥ 64 hex digits, or base64 of ≥ 32 bytes) when
  * configured — required when several instances share one database — else `<dataDir>/audit-hmac.key`,
  * generated on first use (development).
  */

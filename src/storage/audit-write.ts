@@ -33,7 +33,7 @@ export interface AuditEntryInput {
   readonly logicalAddress?: string;
   /** Outcome, e.g. "OK", "INFO", "ACCESS_DENIED", "RP007". */
   readonly outcome?: string;
-  /** The criteria or target, JSON; identity numbers must already be hashed with hashIdentifier(). */
+  /** The criteria or target, JSON; identity numbers must already be hashed (createIdentifierHasher in audit-identifiers.ts). */
   readonly criteria: Readonly<Record<string, unknown>>;
   /** Number of records returned or touched. */
   readonly recordCount: number;

@@ -32,15 +32,15 @@ import {
 } from './audit-write.js';
 import { GroupCommitQueue, type Pending } from './group-commit.js';
 
-export { AUDIT_ENTITIES, GENESIS_HASH, type AuditEntry } from './audit-chain.js';
-export { verifyAuditChain, type AuditVerifyResult } from './audit-verify.js';
-export type { AuditHead, AuditHeadOptions } from './audit-head.js';
+export { AUDIT_ENTITIES } from './audit-chain.js';
+export { verifyAuditChain } from './audit-verify.js';
+export type { AuditHead } from './audit-head.js';
 export { writeAuditEntries, type AnchorReport, type AuditEntryInput, type AuditReceipt } from './audit-write.js';
-export { createIdentifierHasher, hashIdentifier, loadAuditHmacKey } from './audit-identifiers.js';
+export { createIdentifierHasher, loadAuditHmacKey } from './audit-identifiers.js';
 
 /**
  * What a domain gets to record in the audit trail; the same two calls for every domain.
- * Entries must already carry identity numbers hashed (hashIdentifier), never in clear.
+ * Entries must already carry identity numbers hashed (createIdentifierHasher), never in clear.
  */
 export interface AuditLog {
   /** Queues one entry; resolves after the transaction that writes it has committed (group commit). Rejects (DatabaseUnavailableError on outage) if that fails. */

@@ -1,8 +1,6 @@
 /** Canonical JSON (sorted object keys, no insignificant whitespace, undefined members dropped) and hashing helpers. */
 import { createHash } from 'node:crypto';
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(canonicalise(value));
 }

@@ -40,7 +40,7 @@ import type { Engine, SqlRunner } from './sql.js';
 
 export type { Engine, SqlRunner } from './sql.js';
 
-export type MigrationClass = new () => MigrationInterface;
+type MigrationClass = new () => MigrationInterface;
 
 export interface Database {
   readonly engine: Engine;
@@ -75,7 +75,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export interface TransactionOptions {
+interface TransactionOptions {
   readonly isolation?: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
 }
 
@@ -114,7 +114,7 @@ function engineOf(config: DatabaseConfig): Engine {
   throw new Error(`DATABASE_URL must be a postgres:// URL (unset means embedded SQLite), got ${redactUrl(url)}`);
 }
 
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     u.password = '';

@@ -139,7 +139,7 @@ export interface SerialisedError {
   readonly unavailable: boolean;
 }
 
-export class ThreadError extends Error {
+class ThreadError extends Error {
   readonly code: string | undefined;
   constructor(e: SerialisedError) {
     super(e.message);

@@ -27,9 +27,8 @@ import { ContractDocuments } from './wsdl.js';
 
 export type { RequestOutcome } from './handle-request.js';
 export type { TlsRefusal } from './server.js';
-export type { ConnectionDrop } from './connection-guard.js';
 
-export interface ProducerEventMap {
+interface ProducerEventMap {
   /** After every request (SOAP call, WSDL/XSD, 404): for metrics. */
   request: [RequestOutcome];
   /** A TLS handshake was refused (missing, expired, untrusted, revoked certificate). */
@@ -47,7 +46,7 @@ export interface ProducerOptions {
   readonly envelopeSchema?: string;
 }
 
-export interface ServiceInfo {
+interface ServiceInfo {
   readonly contract: string;
   readonly namespace: string;
   readonly path: string;

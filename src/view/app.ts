@@ -31,7 +31,7 @@ import { DEFAULT_SESSION_IDLE_MS, IdleSessionStore, SESSION_COOKIE } from './ses
 import { webhookRoutes } from './webhook.js';
 
 /** The version id of the consent information text (templates/consent-text.eta); a new text gets a new id. */
-export const CONSENT_TEXT_VERSION = 'ärendevy-2026-1';
+const CONSENT_TEXT_VERSION = 'ärendevy-2026-1';
 
 export interface ViewAppOptions {
   readonly hub: Hub;

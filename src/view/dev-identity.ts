@@ -10,7 +10,7 @@ import type { IdentityProvider, SignIn } from './identity.js';
 import { render } from './render.js';
 
 /** What UpdateCaseOverviewConsent records as the authentication method of a consent given after a test login. */
-export const TEST_LOGIN_METHOD = 'TEST_LOGIN';
+const TEST_LOGIN_METHOD = 'TEST_LOGIN';
 
 export function developmentIdentityProvider(): IdentityProvider {
   return {

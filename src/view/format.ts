@@ -1,6 +1,7 @@
 /**
  * Swedish words for the contract's codes and Swedish dates, for the templates. Times are shown in Swedish
- * time whatever zone the hub answered in.
+ * time whatever zone the hub answered in. The templates read this module as `fmt` (render.ts), so an
+ * export only they use is marked `@public` for knip, which does not read templates.
  */
 import type { CaseStatusEnum, MandateRoleEnum, ServiceAreaEnum, TimeUnitEnum } from '../../contracts/_types/urn_riv_casemanagement_caseoverview_2.js';
 
@@ -19,6 +20,7 @@ export const ROLE_LABELS: Readonly<Record<MandateRoleEnum, string>> = {
   REPORTER: 'rapportör',
 };
 
+/** @public case.eta */
 export const SERVICE_AREA_LABELS: Readonly<Record<ServiceAreaEnum, string>> = {
   SOL_IFO: 'individ- och familjeomsorg',
   SOL_DISABILITY: 'omsorg om personer med funktionsnedsättning (SoL)',
@@ -33,25 +35,19 @@ const UNITS: Readonly<Record<TimeUnitEnum, [string, string]>> = {
   MONTHS: ['månad', 'månader'],
 };
 
+/** @public case.eta */
 export function forecast(value: number, unit: TimeUnitEnum): string {
   const [one, many] = UNITS[unit];
   return `${value} ${value === 1 ? one : many}`;
 }
 
 const DATE_TIME = new Intl.DateTimeFormat('sv-SE', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Stockholm' });
-const DATE = new Intl.DateTimeFormat('sv-SE', { dateStyle: 'long', timeZone: 'Europe/Stockholm' });
 
 /** "2 april 2025 10:15" in Swedish time; the text as given when it is not a time. */
 export function dateTime(value: string | undefined): string {
   if (!value) return '';
   const t = new Date(value);
   return Number.isNaN(t.getTime()) ? value : DATE_TIME.format(t);
-}
-
-export function date(value: string | undefined): string {
-  if (!value) return '';
-  const t = new Date(value);
-  return Number.isNaN(t.getTime()) ? value : DATE.format(t);
 }
 
 /** The machine-readable form for <time datetime>. */
@@ -66,7 +62,10 @@ export function identityNumber(value: string): string {
   return /^\d{10}$/.test(value) ? `${value.slice(0, 6)}-${value.slice(6)}` : /^\d{12}$/.test(value) ? `${value.slice(0, 8)}-${value.slice(8)}` : value;
 }
 
-/** Only an https link is ever rendered as a link (the hub checks too; this view does not rely on it). */
+/**
+ * Only an https link is ever rendered as a link (the hub checks too; this view does not rely on it).
+ * @public case.eta
+ */
 export function safeHttpsUrl(value: string | undefined): string | undefined {
   if (!value) return undefined;
   try {

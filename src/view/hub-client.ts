@@ -19,8 +19,6 @@ import type { ContractDefinition, OperationTypeMap } from '../../contracts/rivta
 import { rolePaths } from '../../certs/dev-pki.js';
 import { SoapCallError, SoapClient } from '../soap/consumer.js';
 
-export type { GetCaseOverviewResponseType, GetCaseOverviewType, GetMandatesResponseType, UpdateCaseOverviewConsentResponseType, UpdateCaseOverviewConsentType };
-
 /** What the view needs of the hub; the pages depend on this, not on SOAP. */
 export interface Hub {
   getCaseOverview(request: GetCaseOverviewType): Promise<GetCaseOverviewResponseType>;

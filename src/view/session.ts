@@ -65,11 +65,6 @@ export function subjectKey(s: SubjectType): string {
   return s.personalIdentityNumber ? `p${s.personalIdentityNumber}` : s.coordinationNumber ? `c${s.coordinationNumber}` : `o${s.organisationNumber ?? ''}`;
 }
 
-/** The signed-in person, or undefined. */
-export function userOf(request: FastifyRequest): AuthenticatedPerson | undefined {
-  return request.session?.user;
-}
-
 /** The grantor acted for now, if any. */
 export function actingFor(request: FastifyRequest): Grantor | undefined {
   const id = request.session.acting;

@@ -2,7 +2,7 @@
  * PushCaseStatus / GetCaseOverview envelopes for the case-hub tests, and valid synthetic identity numbers
  * (check digits computed here, so tests can make as many distinct subjects as they need).
  */
-export const CASE_LA = 'TEST-PRODUCER';
+const CASE_LA = 'TEST-PRODUCER';
 export const PUSH_ACTION = 'urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1:PushCaseStatus';
 export const OVERVIEW_ACTION = 'urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1:GetCaseOverview';
 export const pathOf = (op: 'PushCaseStatus' | 'GetCaseOverview') => `/casemanagement/caseoverview/${op}/1/rivtabp21`;
@@ -43,7 +43,7 @@ export interface CaseFields {
   id?: string;
 }
 
-export function caseStatusXml(f: CaseFields): string {
+function caseStatusXml(f: CaseFields): string {
   const kind = f.subjectKind ?? 'personalIdentityNumber';
   const created = f.caseCreated ?? '2025-03-18T08:02:11+01:00';
   return (

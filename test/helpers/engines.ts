@@ -21,7 +21,7 @@ import { openDatabase, type Database, type DatabaseConfig, type Engine, type Ope
 export const silentLogger: Logger = pino({ level: 'silent' });
 
 
-export interface TestDatabase {
+interface TestDatabase {
   readonly db: Database;
   /** The config it was opened with; pass to openDatabase() again (with `openOptions`) for a second "instance". */
   readonly config: DatabaseConfig;

@@ -18,7 +18,7 @@ import type {
 import { parseXsDateTime } from '../../src/soap/datetime.js';
 
 export type Refusal = { readonly errorCode: 'VALIDATION_ERROR' | 'ACCESS_DENIED' | 'CONFLICT'; readonly message: string };
-export const refuse = (errorCode: Refusal['errorCode'], message: string): Refusal => ({ errorCode, message });
+const refuse = (errorCode: Refusal['errorCode'], message: string): Refusal => ({ errorCode, message });
 
 export function subjectId(s: SubjectType): string {
   return s.personalIdentityNumber ?? s.coordinationNumber ?? s.organisationNumber ?? '';

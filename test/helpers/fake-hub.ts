@@ -43,7 +43,7 @@ export interface HubUnderTest {
   close(): Promise<void>;
 }
 
-export interface StartHubOptions {
+interface StartHubOptions {
   readonly certsDir: string;
   readonly dataDir: string;
   /** Where notices go (the view's /webhook), signed with webhookSecret. */
@@ -77,7 +77,7 @@ function subjectRefusal(s: Parameters<typeof validateSubject>[0]): Refusal | und
   }
 }
 
-export function fakeHubHandlers(state: FakeHubState, notify: (payload: NotificationPayload) => void) {
+function fakeHubHandlers(state: FakeHubState, notify: (payload: NotificationPayload) => void) {
   const overview: GetCaseOverviewV2ResponderInterface<RequestContext> = {
     async GetCaseOverview(r, ctx) {
       const refused = viewerCheck(ctx, r.representative) ?? subjectRefusal(r.subject);

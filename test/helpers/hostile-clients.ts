@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { findProjectRoot } from '../../src/project-root.js';
 
-export const PING_PATH = '/itintegration/monitoring/PingForConfiguration/1/rivtabp21';
+const PING_PATH = '/itintegration/monitoring/PingForConfiguration/1/rivtabp21';
 const PING_ACTION = 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1:PingForConfiguration';
 const PING = fs.readFileSync(
   path.join(findProjectRoot(), 'schemas/interactions/PingForConfigurationInteraction/samples/PingForConfigurationRequest.xml'),
@@ -61,7 +61,7 @@ export function lifetime(socket: net.Socket, giveUpMs: number): Promise<number> 
 }
 
 /** A TCP connection that never sends a byte (no ClientHello). */
-export function silentSocket(port: number, giveUpMs: number): Promise<number> {
+function silentSocket(port: number, giveUpMs: number): Promise<number> {
   return lifetime(net.connect(port, '127.0.0.1'), giveUpMs);
 }
 

@@ -23,7 +23,7 @@ import type { Database } from '../../src/storage/database.js';
 import type { TestEngine } from './engines.js';
 import { handlerContext } from './request-context.js';
 
-export type { SearchPersonnelRequest, SearchPersonnelResponse };
+export type { SearchPersonnelRequest };
 export type Search = (r: SearchPersonnelRequest, c?: RequestContext) => Promise<SearchPersonnelResponse>;
 
 

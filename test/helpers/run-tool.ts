@@ -17,7 +17,7 @@ export interface ToolRun {
 
 export const projectRoot = findProjectRoot();
 
-export function toolEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+function toolEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PRODUCER_')));
   return { ...clean, ...env };
 }

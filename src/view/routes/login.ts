@@ -8,7 +8,7 @@ import type { SignIn } from '../identity.js';
 import { render } from '../render.js';
 import type { ViewDeps } from './deps.js';
 
-export const signIn: SignIn = async (request, reply, person) => {
+const signIn: SignIn = async (request, reply, person) => {
   await request.session.regenerate();
   request.session.user = { ...person };
   return reply.redirect('/oversikt', 303);
