@@ -38,7 +38,8 @@ function handlerFactories(): Factory[] {
       if (!ts.isFunctionDeclaration(node) || !node.name || !node.type) continue;
       if (!node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
       if (!ts.isTypeReferenceNode(node.type)) continue;
-      const m = /^(\w+)ResponderInterface$/.exec(node.type.typeName.getText(source));
+      // A contract with several majors names its interfaces <Op>V<n>ResponderInterface; the rule is per operation.
+      const m = /^(\w+?)(?:V\d+)?ResponderInterface$/.exec(node.type.typeName.getText(source));
       if (!m) continue;
       found.push({
         file: path.relative(SRC, file),
