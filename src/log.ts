@@ -32,7 +32,7 @@ function bufferedStdout(): pino.DestinationStream {
 /**
  * stdout, asynchronous and buffered. pino flushes it synchronously on exit (also after a fatal error);
  * a `kill -9` loses at most the last LOG_FLUSH_MS of lines. The audit trail, not the log, is the
- * durable record of who did what (spec §4.4).
+ * durable record of who did what (docs/design.md#audit).
  */
 function createBufferedStdout(): pino.DestinationStream {
   const stdout = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });

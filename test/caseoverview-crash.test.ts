@@ -1,5 +1,5 @@
 /**
- * Crash consistency (spec §5.4, §9): the producer in its own process (what `npm start` runs), under
+ * Crash consistency (docs/design.md#durability, #reliability): the producer in its own process (what `npm start` runs), under
  * concurrent PushCaseStatus load, is killed with SIGKILL and restarted on the same SQLite files, and then every acknowledged push must be there, and no case half-written:
  * each case's history holds exactly revisions 1..revision, and the audit chain is intact.
  */

@@ -1,5 +1,5 @@
 /**
- * The case hub end to end (spec §5.4, §5.5): the whole application in-process over real mutual TLS,
+ * The case hub end to end (docs/design.md#case-hub): the whole application in-process over real mutual TLS,
  * raw SOAP envelopes, every response validated against our XSDs. Outcomes, rules, refusals, the
  * overview, the audit trail, and privacy at rest (no plaintext identity number in the SQLite files).
  */

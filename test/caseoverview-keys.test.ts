@@ -1,5 +1,5 @@
 /**
- * The case hub's key ring (privacy at rest, spec §5.4): AES-256-GCM sealing bound to its row, fresh
+ * The case hub's key ring (privacy at rest, docs/design.md#case-privacy): AES-256-GCM sealing bound to its row, fresh
  * nonces, subject HMACs, and rotation that keeps old blobs readable. And the keys file it shares with the
  * audit chain's keys (src/security/keys-file.ts): neither ring's changes lose the other's keys.
  */

@@ -1,5 +1,5 @@
 /**
- * Case-hub notifications (spec §5.4, §7): the outbox written with each push, delivered by the webhook
+ * Case-hub notifications (docs/design.md#outbox, #scale-out): the outbox written with each push, delivered by the webhook
  * notifier at least once through failures (same notificationId on every retry), the log notifier's
  * privacy, and — on PostgreSQL — two producer instances sharing one database: push through one, read
  * through the other, every change delivered exactly once.

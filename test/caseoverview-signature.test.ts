@@ -1,5 +1,5 @@
 /**
- * Signed PushCaseStatus (spec §5.4): verifyCaseStatusSignature against signatures made by two
+ * Signed PushCaseStatus (docs/signed-pushes.md): verifyCaseStatusSignature against signatures made by two
  * implementations — xml-crypto in-process and xmlsec1 (Debian, libxmlsec1/OpenSSL), an independent
  * one — and the reverse: what xml-crypto signs, xmlsec1 verifies. Every defect case is run for both
  * signers. A missing xmlsec1 skips its parts with a message locally and fails under CI=true.

@@ -1,5 +1,5 @@
 /**
- * The database-outage drill (spec §9), on PostgreSQL: the producer reaches PostgreSQL through a TCP
+ * The database-outage drill (docs/design.md#reliability), on PostgreSQL: the producer reaches PostgreSQL through a TCP
  * proxy in this process, so the outage is simulated by cutting the proxy (every open connection is
  * dropped, every new one refused at once) without touching the shared cluster. Under load, while cut:
  * every answer that is not a success is fault RP010 with faultcode soap:Server, and /health/ready says

@@ -117,7 +117,7 @@ forEachEngine('FMB store', (engine) => {
 
   // Two handles writing concurrently in ONE process cannot work on SQLite: better-sqlite3 is synchronous, so the
   // waiting handle's busy_timeout blocks the event loop the other handle needs to commit. Across processes
-  // (CLI, cluster workers) BEGIN IMMEDIATE + busy_timeout serialise writers; spec §7: SQLite is for one instance.
+  // (CLI, cluster workers) BEGIN IMMEDIATE + busy_timeout serialise writers; SQLite is for one instance (docs/design.md#scale-out).
   it('concurrent imports from two instances do not collide', { skip: engine.engine === 'sqlite' && 'multi-instance is PostgreSQL-only' }, async () => {
     const t = await engine.open();
     const other = await t.openAnother();

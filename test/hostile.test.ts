@@ -1,5 +1,5 @@
 /**
- * The hostile-input drill (spec §9): every request of test/fixtures/hostile/manifest.json is sent to the
+ * The hostile-input drill (docs/design.md#reliability): every request of test/fixtures/hostile/manifest.json is sent to the
  * real application (all services, SQLite, demo data) over mutual TLS, as its role, and must get its
  * specific answer; then HOSTILE_ITERATIONS (default 10,000) of them in a row must leave memory bounded and
  * the server serving. The HTTP-level cases (header floods, slowloris) are generated here. The same drill

@@ -1,5 +1,5 @@
 /**
- * The development PKI generator (spec §4.6): file names, HSA-ids in the subject serialNumber,
+ * The development PKI generator (docs/design.md#dev-pki): file names, HSA-ids in the subject serialNumber,
  * revocation in ca.crl, the expired and untrusted certificates, and PKCS#12 keystores that
  * older Java clients (SoapUI) can open: 3DES/SHA1 with the password "changeit".
  */
@@ -24,7 +24,7 @@ describe('development PKI', () => {
     assert.deepEqual(await ensureDevPki(dir), { generated: true });
   });
 
-  it('writes every file of spec §4.6, with private keys readable by the owner only', () => {
+  it('writes every file of the development PKI, with private keys readable by the owner only', () => {
     for (const f of ['ca.crt', 'ca.key', 'ca.crl', 'untrusted-ca.crt', 'server.crt', 'server.key']) assert.ok(fs.existsSync(path.join(dir, f)), f);
     for (const role of [...Object.keys(DEV_ROLES), NO_HSA_ID_ROLE] as Array<keyof typeof DEV_ROLES>) {
       const p = rolePaths(dir, role);

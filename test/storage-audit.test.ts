@@ -90,7 +90,7 @@ forEachEngine('audit trail', (engine) => {
     assert.ok(v.ok && v.entries === 4, JSON.stringify(v));
   });
 
-  it('two instances appending concurrently never fork the chain', { skip: engine.engine === 'sqlite' && 'multi-instance is PostgreSQL-only (spec §7)' }, async () => {
+  it('two instances appending concurrently never fork the chain', { skip: engine.engine === 'sqlite' && 'multi-instance is PostgreSQL-only (docs/design.md#scale-out)' }, async () => {
     const t = await engine.open();
     const other = await t.openAnother();
     const a = trailOn(t.db);

@@ -12,7 +12,7 @@
  * " f32.1 " → "F32.1". A dot anywhere else ("F3.21") makes the code invalid rather than being moved.
  */
 
-/** The two ICD-10-SE code-system OIDs seen in real contracts (spec §2). */
+/** The two ICD-10-SE code-system OIDs seen in real contracts (docs/design.md#icd10). */
 export const ICD10_SE_OIDS: readonly string[] = ['1.2.752.116.1.1.1.3.2', '1.2.752.116.1.1.1.1.3'];
 /** The OID we write in responses. */
 export const ICD10_SE_OID = '1.2.752.116.1.1.1.3.2';

@@ -7,7 +7,7 @@ export interface FmbHandlerLimits {
 }
 
 /**
- * xs:dateTime → Date. A dateTime without an offset is taken as UTC (spec §2 stores UTC).
+ * xs:dateTime → Date. A dateTime without an offset is taken as UTC, the zone FMB content is kept in (docs/design.md#fmb-times).
  * undefined → undefined; not a real instant → null (the handler answers VALIDATION_ERROR).
  */
 export function parseChangedSince(value: string | undefined): Date | undefined | null {

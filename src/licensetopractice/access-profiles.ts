@@ -1,5 +1,5 @@
 /**
- * Field visibility per consumer category for SearchPersonnel (spec §5.3).
+ * Field visibility per consumer category for SearchPersonnel (docs/design.md#access-profiles).
  *
  * A profile is a set of field groups. Default matrix (✓ visible):
  *

@@ -1,5 +1,5 @@
 /**
- * Code lists of the licensed-personnel register (spec §5.3). Profession codes are the 22 codes of
+ * Code lists of the licensed-personnel register (docs/design.md#personnel-criteria). Profession codes are the 22 codes of
  * Socialstyrelsen's register of licensed health professionals (HoSp); restriction codes are our own
  * three. Speciality codes are synthetic demo codes (the names are real specialities).
  */

@@ -1,5 +1,5 @@
 /**
- * The normalised search key for names (spec §5.3).
+ * The normalised search key for names (docs/design.md#name-matching).
  *
  * Rules, in order:
  *  1. lower-case (locale independent);

@@ -1,5 +1,5 @@
 /**
- * Who is calling (spec §4.2). The TLS peer is the HSA-id in the client certificate's subject
+ * Who is calling (docs/design.md#who-is-calling). The TLS peer is the HSA-id in the client certificate's subject
  * serialNumber (OID 2.5.4.5), exactly as SKLTP VP identifies senders. A trusted routing node may name
  * the original consumer in `x-rivta-original-serviceconsumer-hsaid`; from any other peer that header
  * is ignored (with a warning). The effective consumer is what TAK, categories and audit use.

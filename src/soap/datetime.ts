@@ -1,7 +1,8 @@
 /**
  * xs:dateTime values to instants. One parser for every contract: it checks the calendar (no 30 February,
  * no hour 24), and takes a zone-less value in the zone the caller names, because the contracts differ:
- * FMB stores UTC (spec §2), while the case hub's senders are Swedish agencies writing local time.
+ * FMB keeps UTC, while the case hub's senders are Swedish agencies writing local time (docs/design.md#fmb-times,
+ * #case-key).
  */
 
 const DATE_TIME = /^(-?\d{4,})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;

@@ -167,7 +167,7 @@ const OPERATIONS: Record<string, OperationOptions> = {
       if (v.status) cs.status = str(v, 'status') as PushCaseStatusType['caseStatus']['status'];
       if (v.pnr) cs.subject = { personalIdentityNumber: str(v, 'pnr') };
       if (v.title) cs.title = str(v, 'title')!;
-      // a changed push is a newer version of the case: the same caseUpdated with other content is CONFLICT (spec §5.4)
+      // a changed push is a newer version of the case: the same caseUpdated with other content is CONFLICT (docs/design.md#case-outcomes)
       cs.caseUpdated = cs.statusDate = nowUtc();
     },
   },

@@ -66,7 +66,7 @@ export function endpointUrl(config: Pick<Config, 'publicUrl' | 'port'>, contract
 /**
  * The development role to call an operation as: of the PKI roles the configured TAK authorises for
  * the contract at `logicalAddress`, the one that sees the most of the answer. Only SearchPersonnel
- * shows callers different fields (its access profiles, spec §5.3), so there the category with the
+ * shows callers different fields (its access profiles, docs/design.md#access-profiles), so there the category with the
  * largest profile wins (supervisor); everywhere else the first authorised role in the PKI table
  * (journal-system for FMB, case-system for PushCaseStatus, case-view for GetCaseOverview).
  * Undefined when no development role is in TAK for it (a production TAK): pass --role then.
