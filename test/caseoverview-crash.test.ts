@@ -16,6 +16,7 @@ import { SCHEMA } from '../src/schema.js';
 import { openDatabase } from '../src/storage/database.js';
 import { findProjectRoot } from '../src/project-root.js';
 import { makePki } from './fixtures/pki.js';
+import { httpsCall } from './helpers/https-call.js';
 import { entryArgs } from './helpers/run-tool.js';
 import { freePort, waitReady } from './helpers/spawned-producer.js';
 import { OVERVIEW_ACTION, PUSH_ACTION, identityNumber, overviewEnvelope, pathOf, pushEnvelope, texts } from './helpers/case-envelopes.js';
@@ -64,28 +65,22 @@ test('kill -9 under push load loses no acknowledged push and leaves no half-writ
     agent.destroy();
     viewAgent.destroy();
   });
-  const post = (a: https.Agent, op: 'PushCaseStatus' | 'GetCaseOverview', body: string) =>
-    new Promise<string>((resolve, reject) => {
-      const req = https.request(
-        {
-          host: '127.0.0.1',
-          servername: 'localhost',
-          port,
-          path: pathOf(op),
-          method: 'POST',
-          agent: a,
-          headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${op === 'PushCaseStatus' ? PUSH_ACTION : OVERVIEW_ACTION}"` },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`HTTP ${res.statusCode}`))));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  const post = async (a: https.Agent, op: 'PushCaseStatus' | 'GetCaseOverview', body: string): Promise<string> => {
+    const r = await httpsCall(
+      {
+        host: '127.0.0.1',
+        servername: 'localhost',
+        port,
+        path: pathOf(op),
+        method: 'POST',
+        agent: a,
+        headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${op === 'PushCaseStatus' ? PUSH_ACTION : OVERVIEW_ACTION}"` },
+      },
+      body,
+    );
+    if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
+    return r.body;
+  };
 
   let child = await start();
   const subjects = Array.from({ length: 4 }, (_, i) => identityNumber('19750605', 300 + i));

@@ -29,6 +29,7 @@ import { SCHEMA } from '../src/schema.js';
 import { openDatabase, type Database } from '../src/storage/database.js';
 import { findProjectRoot } from '../src/project-root.js';
 import { makePki } from './fixtures/pki.js';
+import { httpsCall } from './helpers/https-call.js';
 
 const PG_URL = process.env.TEST_DATABASE_URL;
 const ROOT = findProjectRoot();
@@ -164,33 +165,21 @@ function drill(pgUrl: string): void {
 
     function call(i: number): Promise<Answer> {
       const l = LOAD[i % LOAD.length]!;
-      return new Promise((resolve) => {
-        const req = https.request(
-          {
-            host: '127.0.0.1',
-            servername: 'localhost',
-            port,
-            path: l.path,
-            method: 'POST',
-            agent: agents.get(l.role),
-            headers: { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': l.body.length },
-          },
-          (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (d: string) => (body += d));
-            res.on('end', () =>
-              resolve({
-                status: res.statusCode ?? 0,
-                faultcode: /<faultcode>([^<]*)</.exec(body)?.[1],
-                code: /<faultstring>(RP\d{3})/.exec(body)?.[1],
-              }),
-            );
-          },
-        );
-        req.on('error', (err) => resolve({ status: 0, error: err.message }));
-        req.end(l.body);
-      });
+      return httpsCall(
+        {
+          host: '127.0.0.1',
+          servername: 'localhost',
+          port,
+          path: l.path,
+          method: 'POST',
+          agent: agents.get(l.role),
+          headers: { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': l.body.length },
+        },
+        l.body,
+      ).then(
+        (r) => ({ status: r.status, faultcode: /<faultcode>([^<]*)</.exec(r.body)?.[1], code: /<faultstring>(RP\d{3})/.exec(r.body)?.[1] }),
+        (err: Error) => ({ status: 0, error: err.message }),
+      );
     }
 
     /** Sustained load from `workers` concurrent callers until stop() is called; returns every answer. */

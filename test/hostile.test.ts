@@ -15,6 +15,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { findProjectRoot } from '../src/project-root.js';
 import { startTestApp, type TestApp } from './helpers/app-fixture.js';
+import { httpsCall } from './helpers/https-call.js';
 
 interface BodyCase {
   readonly file: string;
@@ -104,19 +105,10 @@ describe('hostile input drill', () => {
     const useAgent = fresh ? false : agentOf(c.role);
     const body = bodies.get(c.file)!;
     const headers: Record<string, string | number> = { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': body.length, ...(c.headers ?? {}) };
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        { host: '127.0.0.1', servername: 'localhost', port: t.port, path: c.endpoint, method: 'POST', headers, agent: useAgent, ...(useAgent ? {} : credsOf(c.role ?? 'journal-system')) },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+    return httpsCall(
+      { host: '127.0.0.1', servername: 'localhost', port: t.port, path: c.endpoint, method: 'POST', headers, agent: useAgent, ...(useAgent ? {} : credsOf(c.role ?? 'journal-system')) },
+      body,
+    );
   }
 
   function assertAnswer(c: Pick<BodyCase, 'status' | 'fault' | 'faultcode'>, r: Reply, label: string): void {
@@ -147,18 +139,10 @@ describe('hostile input drill', () => {
 
   describe('HTTP level', () => {
     function rawPost(headers: Record<string, string>): Promise<Reply> {
-      return new Promise((resolve, reject) => {
-        const req = https.request(
-          { host: '127.0.0.1', servername: 'localhost', port: t.port, path: manifest.cases[0]!.endpoint, method: 'POST', headers, agent: false, ...creds },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (d: Buffer) => chunks.push(d));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-          },
-        );
-        req.on('error', reject);
-        req.end(bodies.get('control-valid.xml'));
-      });
+      return httpsCall(
+        { host: '127.0.0.1', servername: 'localhost', port: t.port, path: manifest.cases[0]!.endpoint, method: 'POST', headers, agent: false, ...creds },
+        bodies.get('control-valid.xml'),
+      );
     }
 
     for (const h of manifest.http) {

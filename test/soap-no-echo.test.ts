@@ -7,7 +7,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../src/config.js';
@@ -15,6 +14,7 @@ import { createLogger } from '../src/log.js';
 import { createProducer, type Producer } from '../src/transport/producer.js';
 import { makePki } from './fixtures/pki.js';
 import { pingSetup } from './fixtures/ping-setup.js';
+import { httpsCall, type HttpsReply } from './helpers/https-call.js';
 
 const TJSR = 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1';
 const ACTION = `${TJSR}:PingForConfiguration`;
@@ -62,30 +62,22 @@ describe('no echo of request values in faults and logs', () => {
     fs.rmSync(pki, { recursive: true, force: true });
   });
 
-  function post(role: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        {
-          host: '127.0.0.1',
-          servername: 'localhost',
-          port,
-          path: PATH,
-          method: 'POST',
-          agent: false,
-          key: fs.readFileSync(path.join(pki, `${role}.key`)),
-          cert: fs.readFileSync(path.join(pki, `${role}.crt`)),
-          ca: fs.readFileSync(path.join(pki, 'ca.crt')),
-          headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${ACTION}"`, ...headers },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  function post(role: string, body: string, headers: Record<string, string> = {}): Promise<HttpsReply> {
+    return httpsCall(
+      {
+        host: '127.0.0.1',
+        servername: 'localhost',
+        port,
+        path: PATH,
+        method: 'POST',
+        agent: false,
+        key: fs.readFileSync(path.join(pki, `${role}.key`)),
+        cert: fs.readFileSync(path.join(pki, `${role}.crt`)),
+        ca: fs.readFileSync(path.join(pki, 'ca.crt')),
+        headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${ACTION}"`, ...headers },
+      },
+      body,
+    );
   }
 
   it('repeats no marker placed in the body, the SOAPAction, the encoding or a header', async () => {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { findProjectRoot } from '../src/project-root.js';
+import { httpsCall } from './helpers/https-call.js';
 import { freePort, startBuiltProducer } from './helpers/spawned-producer.js';
 import { runPython, zeepAvailable, zeepPrelude } from './helpers/zeep.js';
 
@@ -92,14 +93,10 @@ test('npm start with PRODUCER_WORKERS=2: both workers serve, the primary aggrega
   const body = fs.readFileSync(path.join(root, 'schemas/interactions/GetDiagnosisInteraction/samples/GetDiagnosisRequest.xml'));
   const calls = 20;
   for (let i = 0; i < calls; i++) {
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = https.request(
-        { host: 'localhost', port, method: 'POST', path: '/processmanagement/decisionsupport/insurancemedicine/GetDiagnosis/1/rivtabp21', agent, headers: { 'Content-Type': 'text/xml; charset=utf-8' } },
-        (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0)),
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+    const { status } = await httpsCall(
+      { host: 'localhost', port, method: 'POST', path: '/processmanagement/decisionsupport/insurancemedicine/GetDiagnosis/1/rivtabp21', agent, headers: { 'Content-Type': 'text/xml; charset=utf-8' } },
+      body,
+    );
     assert.equal(status, 200);
   }
   const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();

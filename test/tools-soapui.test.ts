@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +21,7 @@ import { endpointPath } from '../src/soap/service.js';
 import { EnvelopeValidator, validateResponse } from '../src/soap/validator.js';
 import { ASSERTION, buildSoapUiProject, UNSERVED_LOGICAL_ADDRESS } from '../src/tools/soapui.js';
 import { startTestApp, type TestApp } from './helpers/app-fixture.js';
+import { httpsCall, type HttpsReply } from './helpers/https-call.js';
 import { projectRoot, runTool } from './helpers/run-tool.js';
 
 const CON = 'http://eviware.com/soapui/config';
@@ -228,28 +228,20 @@ describe('npm run soapui: every test case replayed against the running producer'
   });
 
   /** POSTs as SoapUI would: the keystore file itself (PKCS#12, 3DES) as the client certificate. */
-  function replay(s: Step, contract: ContractDefinition): Promise<{ status: number; body: string }> {
+  function replay(s: Step, contract: ContractDefinition): Promise<HttpsReply> {
     const op = contract.operations.find((o) => o.name === s.operation)!;
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        s.endpoint,
-        {
-          method: 'POST',
-          agent: false,
-          pfx: fs.readFileSync(path.join(t.certsDir, s.keystore)),
-          passphrase: KEYSTORE_PASSWORD,
-          ca: fs.readFileSync(path.join(t.certsDir, 'ca.crt')),
-          headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${op.soapAction}"` },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        },
-      );
-      req.on('error', reject);
-      req.end(s.body);
-    });
+    return httpsCall(
+      {
+        url: s.endpoint,
+        method: 'POST',
+        agent: false,
+        pfx: fs.readFileSync(path.join(t.certsDir, s.keystore)),
+        passphrase: KEYSTORE_PASSWORD,
+        ca: fs.readFileSync(path.join(t.certsDir, 'ca.crt')),
+        headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${op.soapAction}"` },
+      },
+      s.body,
+    );
   }
 
   it('each case gets what its assertions expect', async (tc) => {

@@ -18,6 +18,7 @@ import { validateResponse } from '../src/soap/validator.js';
 import { createProducer, type Producer, type RequestOutcome, type TlsRefusal } from '../src/transport/producer.js';
 import { makePki } from './fixtures/pki.js';
 import { pingSetup } from './fixtures/ping-setup.js';
+import { httpsCall } from './helpers/https-call.js';
 
 const TJSR = 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1';
 const ACTION = `${TJSR}:PingForConfiguration`;
@@ -91,19 +92,10 @@ describe('producer end to end over mutual TLS', () => {
       headers['Content-Length'] = Buffer.byteLength(opts.body);
       if (opts.action !== null) headers.SOAPAction = opts.action ?? `"${ACTION}"`;
     }
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        { host: '127.0.0.1', servername: 'localhost', port, path: opts.path ?? PATH, method: opts.method ?? (opts.body !== undefined ? 'POST' : 'GET'), headers, agent: false, ...c },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(opts.body);
-    });
+    return httpsCall(
+      { host: '127.0.0.1', servername: 'localhost', port, path: opts.path ?? PATH, method: opts.method ?? (opts.body !== undefined ? 'POST' : 'GET'), headers, agent: false, ...c },
+      opts.body,
+    );
   }
 
   const post = (role: string, body: string, extra: Parameters<typeof request>[1] = {}) => request(role, { ...extra, body });
@@ -261,15 +253,7 @@ describe('producer end to end over mutual TLS', () => {
       const c = role ? creds(role) : { ca: fs.readFileSync(path.join(pki, 'ca.crt')) };
       if (role === 'untrusted') c.ca = fs.readFileSync(path.join(pki, 'ca.crt'));
       try {
-        const r = await new Promise<Reply>((resolve, reject) => {
-          const req = https.request({ host: '127.0.0.1', servername: 'localhost', port, path: `${PATH}?wsdl`, agent: false, ...c }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (d: Buffer) => chunks.push(d));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-          });
-          req.on('error', reject);
-          req.end();
-        });
+        const r = await httpsCall({ host: '127.0.0.1', servername: 'localhost', port, path: `${PATH}?wsdl`, agent: false, ...c });
         return r.status === 200 ? 'accepted' : 'refused';
       } catch {
         return 'refused';

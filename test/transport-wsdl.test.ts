@@ -2,12 +2,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import https from 'node:https';
 import nodePath from 'node:path';
 import { ContractDocuments, baseUrlFor } from '../src/transport/wsdl.js';
 import { endpointPath } from '../src/soap/service.js';
 import { pingSetup } from './fixtures/ping-setup.js';
 import { startTestApp, type TestApp } from './helpers/app-fixture.js';
+import { httpsCall, type HttpsReply } from './helpers/https-call.js';
 
 describe('contract documents', async () => {
   const { contract, contractRoot } = await pingSetup();
@@ -104,30 +104,18 @@ describe('Host header end to end (no PRODUCER_PUBLIC_URL)', () => {
   });
 
   /** GET over mutual TLS to 127.0.0.1 with the Host header the caller chooses. */
-  function get(pathAndQuery: string, host: string): Promise<{ status: number; body: string }> {
+  function get(pathAndQuery: string, host: string): Promise<HttpsReply> {
     const file = (f: string) => fs.readFileSync(nodePath.join(t.certsDir, f));
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        {
-          host: '127.0.0.1',
-          servername: 'localhost',
-          port: t.port,
-          path: pathAndQuery,
-          headers: { Host: host },
-          agent: false,
-          key: file('journal-system.key'),
-          cert: file('journal-system.crt'),
-          ca: file('ca.crt'),
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end();
+    return httpsCall({
+      host: '127.0.0.1',
+      servername: 'localhost',
+      port: t.port,
+      path: pathAndQuery,
+      headers: { Host: host },
+      agent: false,
+      key: file('journal-system.key'),
+      cert: file('journal-system.crt'),
+      ca: file('ca.crt'),
     });
   }
 

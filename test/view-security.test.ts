@@ -8,7 +8,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { DEMO_COMPANY_REPRESENTATIVE, DEMO_PERSONS } from '../src/caseoverview/demo-persons.js';
@@ -17,34 +16,23 @@ import { signWebhook, SIGNATURE_HEADER } from '../src/caseoverview/webhook-signa
 import { createLogger } from '../src/log.js';
 import { createHubClient, HubUnavailable } from '../src/view/hub-client.js';
 import { makePki } from './fixtures/pki.js';
+import { httpsCall, type HttpsReply } from './helpers/https-call.js';
 import { startFakeHub, startViewWithHub, type ViewHarness } from './helpers/view-harness.js';
 
 const startHub = startFakeHub; // the real application: startRealHub
 
-interface Reply {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: string;
-}
+type Reply = HttpsReply;
 
 function call(h: ViewHarness, pathname: string, o: { method?: string; headers?: Record<string, string>; body?: string; cookie?: string } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      h.url + pathname,
-      {
-        method: o.method ?? 'GET',
-        ca: fs.readFileSync(path.join(h.certsDir, 'ca.crt')),
-        headers: { ...(o.cookie ? { cookie: o.cookie } : {}), ...o.headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(o.body);
-  });
+  return httpsCall(
+    {
+      url: h.url + pathname,
+      method: o.method ?? 'GET',
+      ca: fs.readFileSync(path.join(h.certsDir, 'ca.crt')),
+      headers: { ...(o.cookie ? { cookie: o.cookie } : {}), ...o.headers },
+    },
+    o.body,
+  );
 }
 
 const form = (fields: Record<string, string>) => ({

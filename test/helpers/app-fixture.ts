@@ -12,12 +12,9 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import type { Database } from '../../src/storage/database.js';
 import { makePki } from '../fixtures/pki.js';
+import { httpsCall, type HttpsReply } from './https-call.js';
 
-export interface SoapReply {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: string;
-}
+export type SoapReply = HttpsReply;
 
 export interface TestApp {
   readonly config: Config;
@@ -67,27 +64,18 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     port,
     certsDir,
     post: (role, endpointPath, soapAction, envelope, headers = {}) =>
-      new Promise<SoapReply>((resolve, reject) => {
-        const req = https.request(
-          {
-            host: '127.0.0.1',
-            servername: 'localhost',
-            port,
-            path: endpointPath,
-            method: 'POST',
-            agent: agentFor(role),
-            headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${soapAction}"`, ...headers },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(envelope);
-      }),
+      httpsCall(
+        {
+          host: '127.0.0.1',
+          servername: 'localhost',
+          port,
+          path: endpointPath,
+          method: 'POST',
+          agent: agentFor(role),
+          headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${soapAction}"`, ...headers },
+        },
+        envelope,
+      ),
     async close() {
       for (const a of agents.values()) a.destroy();
       await app.close();
