@@ -4,9 +4,6 @@
  * caller keeps sending a small request whose latency is recorded; plus the in-process measurement of
  * parse + validate + decode per shape.
  *
- *   import { drillBodyShapes } from './drill-bodies.js';
- *   const rows = await drillBodyShapes({ port, tls: creds('journal-system'), otherTls: creds('supervisor') });
- *
  * `npm run drill:hostile -- --section bodies` runs it (drillBodies below). Figures: docs/performance.md.
  */
 import { spawn } from 'node:child_process';
@@ -18,13 +15,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureDevPki } from '../certs/generate.js';
 import { findProjectRoot } from '../src/project-root.js';
-import { bodyShapes, measureInProcess, SHAPE_OPERATION, type BodyShape, type InProcessRow } from './body-shapes.js';
+import { bodyShapes, measureInProcess, SHAPE_OPERATION, type BodyShape } from './body-shapes.js';
 import type { ClientTls } from './load.js';
 import type { DrillTable } from './drill-table.js';
 
-export { bodyShapes, measureInProcess, DEFAULT_SHAPE_LIMITS, SHAPE_OPERATION, type BodyShape, type InProcessRow } from './body-shapes.js';
-
-export interface DrillOptions {
+interface DrillOptions {
   readonly port: number;
   readonly host?: string;
   /** The caller sending the shapes (TAK must allow it GetDiagnosis: journal-system in the dev PKI). */
@@ -36,7 +31,7 @@ export interface DrillOptions {
   readonly runs?: number;
 }
 
-export interface DrillRow {
+interface DrillRow {
   readonly shape: string;
   readonly bytes: number;
   /** HTTP status and fault code, e.g. `200` or `500 RP002`. */
@@ -82,7 +77,7 @@ function post(o: { host: string; port: number; tls: ClientTls; agent: https.Agen
 }
 
 /** Sends every shape `runs` times; meanwhile the other caller sends one small request after another. */
-export async function drillBodyShapes(options: DrillOptions): Promise<DrillRow[]> {
+async function drillBodyShapes(options: DrillOptions): Promise<DrillRow[]> {
   const host = options.host ?? '127.0.0.1';
   const shapes = options.shapes ?? bodyShapes();
   // a new connection per shape request: a large body sent on a reused connection right after an answer
