@@ -50,6 +50,7 @@ function packageVersion(root: string): string {
 export async function prepare(config: Config, logger: Logger): Promise<Database> {
   const pki = await ensureDevPki(config.certsDir);
   if (pki.generated) logger.info({ certsDir: config.certsDir }, 'generated the development PKI');
+  if (pki.added.length > 0) logger.info({ certsDir: config.certsDir, added: pki.added }, 'added missing certificates to the development PKI');
   ensurePrivateDir(config.dataDir, logger);
   if (ensureCaseKeys(config.keysFile)) logger.info({ keysFile: config.keysFile }, 'generated development case-hub keys');
   // The webhook's signing secret when none is configured; `npm run view` reads the same file (README, "The case view").
