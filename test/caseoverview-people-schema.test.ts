@@ -47,7 +47,7 @@ async function indexes(db: Database, table: string): Promise<Map<string, string[
   const rows: Array<{ indexname: string; indexdef: string }> = await db.read((m) =>
     m.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1`, [table]),
   );
-  return new Map(rows.map((r) => [r.indexname, /\(([^)]*)\)\s*$/.exec(r.indexdef)![1]!.split(',').map((c) => c.trim())]));
+  return new Map(rows.map((r) => [r.indexname, /USING \w+ \(([^)]*)\)/.exec(r.indexdef)![1]!.split(',').map((c) => c.trim())]));
 }
 
 /** A parameter for each `?` of the statement. */
@@ -111,6 +111,7 @@ forEachEngine('case hub people: migration', (engine) => {
     assert.deepEqual(ci.get(CASE_RECORD_INDEXES.category), ['subject_hash', 'category_hash', 'case_updated', 'id']);
     assert.deepEqual(ci.get(CASE_RECORD_INDEXES.committee), ['subject_hash', 'committee_hash', 'case_updated', 'id']);
     assert.deepEqual(ci.get(CASE_RECORD_INDEXES.serviceArea), ['subject_hash', 'service_area_hash', 'case_updated', 'id']);
+    assert.deepEqual(ci.get(CASE_RECORD_INDEXES.unclassified), ['id']);
     assert.equal(ci.has('ix_case_record_subject'), false, 'replaced by the index with the paging key');
   });
 
@@ -148,6 +149,14 @@ forEachEngine('case hub people: query plans', (engine) => {
         assert.doesNotMatch(details, /TEMP B-TREE/, `${shape}${tail}: no sort step: ${details}`);
       }
     }
+  });
+
+  it('cases stored before the upgrade are found through the partial index of unclassified rows', async () => {
+    const { db } = await engine.open();
+    const plan: Array<{ detail: string }> = await db.read((m) =>
+      m.query(`EXPLAIN QUERY PLAN SELECT id FROM ${CASE_TABLES.case} WHERE subject_kind IS NULL AND id > ? ORDER BY id LIMIT 500`, ['0']),
+    );
+    assert.match(plan.map((p) => p.detail).join(' | '), new RegExp(`USING (COVERING )?INDEX ${CASE_RECORD_INDEXES.unclassified} `));
   });
 
   it('mandates are found by representative, and by grantor (with or without the representative)', async () => {

@@ -9,6 +9,7 @@
  * query: docs/hub-people.md.
  */
 import { Table, TableForeignKey, TableIndex, TableUnique, type MigrationInterface, type QueryRunner } from 'typeorm';
+import type { SubjectKind } from './validation.js';
 
 export const CASE_TABLES = {
   case: 'case_record',
@@ -105,6 +106,10 @@ export class CaseHub1767225603000 implements MigrationInterface {
   }
 }
 
+/** case_record.subject_kind: what every push writes, and what the consent rule reads (persons need consent). */
+export type StoredSubjectKind = 'person' | 'organisation';
+export const storedSubjectKind = (kind: SubjectKind): StoredSubjectKind => (kind === 'organisationNumber' ? 'organisation' : 'person');
+
 /** The indexes of case_record after CaseHubPeople, one per query shape (docs/hub-people.md#indexes). */
 export const CASE_RECORD_INDEXES = {
   subject: 'ix_case_record_subject_updated',
@@ -112,6 +117,8 @@ export const CASE_RECORD_INDEXES = {
   category: 'ix_case_record_subject_category',
   committee: 'ix_case_record_subject_committee',
   serviceArea: 'ix_case_record_subject_service_area',
+  /** Partial: the rows written before this migration, until backfill.ts has classified them (few, then none). */
+  unclassified: 'ix_case_record_unclassified',
 } as const;
 
 export const CASE_MANDATE_INDEXES = {
@@ -184,6 +191,7 @@ export class CaseHubPeople1767225606000 implements MigrationInterface {
     await qr.query(`CREATE INDEX ${idx.category} ON ${c} (subject_hash, category_hash, case_updated, id)`);
     await qr.query(`CREATE INDEX ${idx.committee} ON ${c} (subject_hash, committee_hash, case_updated, id)`);
     await qr.query(`CREATE INDEX ${idx.serviceArea} ON ${c} (subject_hash, service_area_hash, case_updated, id)`);
+    await qr.query(`CREATE INDEX ${idx.unclassified} ON ${c} (id) WHERE subject_kind IS NULL`);
 
     const o = CASE_TABLES.outbox;
     await qr.query(`ALTER TABLE ${o} ADD COLUMN recipient_kind VARCHAR(16) NOT NULL DEFAULT 'subject'`);
