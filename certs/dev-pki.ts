@@ -18,6 +18,9 @@ export const DEV_ROLES = {
   revoked: { hsaId: 'SE5599999991-1008', use: 'Listed in ca.crl' },
   expired: { hsaId: 'SE5599999991-1009', use: 'Validity ended in the past' },
   untrusted: { hsaId: 'SE5599999991-1010', use: 'Issued by another CA (untrusted-ca.crt)' },
+  // Roles added later: `npm start` and `npm run certs` add them to an existing directory (certs/generate.ts).
+  'mandate-register': { hsaId: 'SE5599999991-1011', use: 'MANDATE_REGISTER' },
+  'case-system-2': { hsaId: 'SE5599999991-1012', use: 'CASE_SYSTEM, sends for organisation 5599999992' },
 } as const satisfies Record<string, DevRole>;
 
 export type DevRoleName = keyof typeof DEV_ROLES;

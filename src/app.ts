@@ -17,7 +17,8 @@ import {
 import { ensureDevPki } from '../certs/generate.js';
 import type { Config } from './config.js';
 import { createCaseHub } from './caseoverview/case-hub.js';
-import { ensureCaseKeys } from './caseoverview/keys.js';
+import { backfillCaseColumns } from './caseoverview/backfill.js';
+import { CaseKeyRing, ensureCaseKeys } from './caseoverview/keys.js';
 import { ensureWebhookSecretFile } from './caseoverview/webhook-signature.js';
 import { createGetDecisionSupportHandler } from './insurancemedicine/get-decision-support.js';
 import { createGetDiagnosisHandler } from './insurancemedicine/get-diagnosis.js';
@@ -50,11 +51,15 @@ function packageVersion(root: string): string {
 export async function prepare(config: Config, logger: Logger): Promise<Database> {
   const pki = await ensureDevPki(config.certsDir);
   if (pki.generated) logger.info({ certsDir: config.certsDir }, 'generated the development PKI');
+  if (pki.added.length > 0) logger.info({ certsDir: config.certsDir, added: pki.added }, 'added missing certificates to the development PKI');
   ensurePrivateDir(config.dataDir, logger);
   if (ensureCaseKeys(config.keysFile)) logger.info({ keysFile: config.keysFile }, 'generated development case-hub keys');
   // The webhook's signing secret when none is configured; `npm run view` reads the same file (README, "The case view").
   if (ensureWebhookSecretFile(config.notifier.webhookSecretFile)) logger.info({ file: config.notifier.webhookSecretFile }, 'generated the development webhook secret');
   const db = await openDatabase(config, logger, SCHEMA);
+  // Cases stored before the hub knew its people get their subject kind and scope columns (docs/hub-people.md).
+  const classified = await backfillCaseColumns(db, new CaseKeyRing(config.keysFile));
+  if (classified > 0) logger.info({ cases: classified }, 'case hub: classified cases stored before the upgrade');
   if (config.demoData) {
     await loadDemoFmb(db);
     await loadDemoPersonnel(db);

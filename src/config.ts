@@ -13,8 +13,11 @@ export type ConsumerCategory =
   | 'SUPERVISORY_AUTHORITY'
   | 'TRANSPORT_AUTHORITY'
   | 'CASE_SYSTEM'
-  | 'CASE_VIEW';
+  | 'CASE_VIEW'
+  | 'MANDATE_REGISTER';
 export type SignaturePolicy = 'none' | 'optional' | 'required';
+/** Whether the case hub needs a person's consent to store and show their cases (docs/hub-people.md#consent). */
+export type CaseConsentMode = 'required' | 'off';
 
 /** One TAK row (tjänsteadresseringskatalog): who may call which contract at which logical address. */
 export interface TakEntry {
@@ -89,6 +92,11 @@ export interface Config {
   readonly consumers: Readonly<Record<string, ConsumerRegistration>>;
   readonly logLevel: string;
   readonly demoData: boolean;
+  /**
+   * `required`: a person's cases are stored and shown only with their active consent; `off` lifts that rule
+   * for pushes and reads (consent is still reported, and a revocation still erases). docs/hub-people.md#consent.
+   */
+  readonly caseConsent: CaseConsentMode;
   /** Days a CLOSED case is kept; undefined keeps it forever. */
   readonly caseRetentionDays: number | undefined;
   /** File holding the case-hub data keys (AES-256-GCM and HMAC); generated in development. */
@@ -128,14 +136,26 @@ export const DEV_HSA = {
   routingNode: 'SE5599999991-1004',
   caseSystem: 'SE5599999991-1005',
   caseView: 'SE5599999991-1006',
+  mandateRegister: 'SE5599999991-1011',
+  caseSystem2: 'SE5599999991-1012',
 } as const;
 
+/**
+ * The responder namespace of every contract the producer serves; a key without a version suffix is major 1
+ * (PushCaseStatus and GetCaseOverview 1 are deprecated, served beside their major 2 for consumers that have
+ * not moved). test/config-hub.test.ts checks this list against the compiled contracts.
+ */
 export const CONTRACT_NAMESPACES = {
   GetDiagnosis: 'urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDiagnosisResponder:1',
   GetDecisionSupport: 'urn:riv:processmanagement:decisionsupport:insurancemedicine:GetDecisionSupportResponder:1',
   SearchPersonnel: 'urn:riv:masterdata:organisationalresources:licensetopractice:SearchPersonnelResponder:1',
   PushCaseStatus: 'urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:1',
+  PushCaseStatusV2: 'urn:riv:casemanagement:caseoverview:PushCaseStatusResponder:2',
   GetCaseOverview: 'urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:1',
+  GetCaseOverviewV2: 'urn:riv:casemanagement:caseoverview:GetCaseOverviewResponder:2',
+  UpdateCaseOverviewConsent: 'urn:riv:casemanagement:caseoverview:UpdateCaseOverviewConsentResponder:1',
+  UpdateMandate: 'urn:riv:casemanagement:caseoverview:UpdateMandateResponder:1',
+  GetMandates: 'urn:riv:casemanagement:caseoverview:GetMandatesResponder:1',
   PingForConfiguration: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
 } as const;
 
@@ -145,8 +165,10 @@ function developmentTak(): TakEntry[] {
     [DEV_HSA.journalSystem, ['GetDiagnosis', 'GetDecisionSupport', 'SearchPersonnel', 'PingForConfiguration']],
     [DEV_HSA.supervisor, ['GetDiagnosis', 'GetDecisionSupport', 'SearchPersonnel', 'PingForConfiguration']],
     [DEV_HSA.transportAuthority, ['SearchPersonnel', 'PingForConfiguration']],
-    [DEV_HSA.caseSystem, ['PushCaseStatus', 'PingForConfiguration']],
-    [DEV_HSA.caseView, ['GetCaseOverview', 'PingForConfiguration']],
+    [DEV_HSA.caseSystem, ['PushCaseStatus', 'PushCaseStatusV2', 'PingForConfiguration']],
+    [DEV_HSA.caseSystem2, ['PushCaseStatus', 'PushCaseStatusV2', 'PingForConfiguration']],
+    [DEV_HSA.caseView, ['GetCaseOverview', 'GetCaseOverviewV2', 'UpdateCaseOverviewConsent', 'GetMandates', 'PingForConfiguration']],
+    [DEV_HSA.mandateRegister, ['UpdateMandate', 'PingForConfiguration']],
     [DEV_HSA.routingNode, ['PingForConfiguration']],
   ];
   return grants.flatMap(([consumer, contracts]) =>
@@ -165,7 +187,16 @@ function developmentConsumers(): Record<string, ConsumerRegistration> {
       signaturePolicy: 'optional',
       signingCertificate: 'case-system.crt',
     },
+    // 5599999992 fails the organisation-number check digit on purpose: a sender's number is checked for its
+    // form and against this registry only (docs/hub-people.md#sender-organisation-numbers).
+    [DEV_HSA.caseSystem2]: {
+      category: 'CASE_SYSTEM',
+      organisations: ['5599999992'],
+      signaturePolicy: 'optional',
+      signingCertificate: 'case-system-2.crt',
+    },
     [DEV_HSA.caseView]: { category: 'CASE_VIEW' },
+    [DEV_HSA.mandateRegister]: { category: 'MANDATE_REGISTER' },
   };
 }
 
@@ -286,6 +317,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (notifierKind !== 'log' && notifierKind !== 'webhook') throw new ConfigError('PRODUCER_NOTIFIER must be log or webhook');
   const webhookUrl = asString(get('PRODUCER_WEBHOOK_URL', 'notifier.webhookUrl'), 'PRODUCER_WEBHOOK_URL');
   if (notifierKind === 'webhook' && !webhookUrl) throw new ConfigError('PRODUCER_NOTIFIER=webhook needs PRODUCER_WEBHOOK_URL');
+  const caseConsent = asString(get('PRODUCER_CASE_CONSENT', 'caseConsent'), 'PRODUCER_CASE_CONSENT', 'required');
+  if (caseConsent !== 'required' && caseConsent !== 'off') throw new ConfigError('PRODUCER_CASE_CONSENT must be required or off');
   const webhookCa = asString(get('PRODUCER_WEBHOOK_CA', 'notifier.webhookCa'), 'PRODUCER_WEBHOOK_CA', 'ca.crt');
   const logicalAddresses = asList(
     get('PRODUCER_LOGICAL_ADDRESSES', 'logicalAddresses'),
@@ -355,6 +388,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     consumers: asObject(get('PRODUCER_CONSUMERS', 'consumers'), 'consumers', developmentConsumers()),
     logLevel: asString(get('PRODUCER_LOG_LEVEL', 'logLevel'), 'PRODUCER_LOG_LEVEL', 'info'),
     demoData: asBool(get('PRODUCER_DEMO_DATA', 'demoData'), 'PRODUCER_DEMO_DATA', true),
+    caseConsent,
     caseRetentionDays:
       retention === undefined || retention === null || retention === ''
         ? undefined

@@ -15,7 +15,7 @@ import { AuditChainKeys1767225605000 } from './storage/migrations/1767225605000-
 import { FMB_ENTITIES } from './insurancemedicine/entities.js';
 import { FmbContent1767225601000 } from './insurancemedicine/schema.js';
 import { PersonnelLicenceDocument1767225604000, PersonnelRegister1767225602000 } from './licensetopractice/schema.js';
-import { CaseHub1767225603000 } from './caseoverview/schema.js';
+import { CaseHub1767225603000, CaseHubPeople1767225606000 } from './caseoverview/schema.js';
 
 export const SCHEMA: DatabaseSchema = {
   entities: [...AUDIT_ENTITIES, ...FMB_ENTITIES],
@@ -26,5 +26,6 @@ export const SCHEMA: DatabaseSchema = {
     CaseHub1767225603000,
     PersonnelLicenceDocument1767225604000,
     AuditChainKeys1767225605000,
+    CaseHubPeople1767225606000,
   ],
 };

@@ -40,6 +40,25 @@ describe('case key ring', () => {
     assert.ok(!Buffer.from(keys.seal('191212121212', 'x').blob, 'base64').toString('latin1').includes('191212121212'));
   });
 
+  it('scope hashes: keyed, one key per field, never equal to a subject hash, exact, unchanged by a rotation', () => {
+    const { keys, file } = ring();
+    const h = keys.scopeHash('category', 'Bygglov');
+    assert.match(h, /^[0-9a-f]{64}$/);
+    assert.equal(keys.scopeHash('category', 'Bygglov'), h, 'deterministic: the overview looks cases up by it');
+    assert.notEqual(keys.scopeHash('committee', 'Bygglov'), h, 'the same value in another field differs');
+    assert.notEqual(keys.scopeHash('serviceArea', 'Bygglov'), keys.scopeHash('committee', 'Bygglov'));
+    for (const value of ['191212121212', 'SN', 'Bygglov']) {
+      for (const field of ['category', 'committee', 'serviceArea'] as const) {
+        assert.notEqual(keys.scopeHash(field, value), keys.subjectHash(value), `${field} apart from subjects`);
+      }
+    }
+    assert.notEqual(ring().keys.scopeHash('category', 'Bygglov'), h, 'keyed: another key file, another hash');
+    assert.notEqual(keys.scopeHash('category', 'bygglov'), h, 'exact match: no case folding');
+    assert.notEqual(keys.scopeHash('category', 'Bygglov '), h, 'exact match: no trimming');
+    addEncryptionKey(file);
+    assert.equal(new CaseKeyRing(file).scopeHash('category', 'Bygglov'), h, 'derived from the subject key, which never rotates');
+  });
+
   it('after a rotation, seals under the new key and still opens the old blobs', () => {
     const { keys, file } = ring();
     const old = keys.seal('before', 'a');

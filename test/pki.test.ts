@@ -21,7 +21,7 @@ describe('development PKI', () => {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-pki-test-'));
-    assert.deepEqual(await ensureDevPki(dir), { generated: true });
+    assert.deepEqual(await ensureDevPki(dir), { generated: true, added: [] });
   });
 
   it('writes every file of the development PKI, with private keys readable by the owner only', () => {
@@ -35,8 +35,13 @@ describe('development PKI', () => {
 
   it('is idempotent: a second run keeps the existing PKI', async () => {
     const before = fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8');
-    assert.deepEqual(await ensureDevPki(dir), { generated: false });
+    assert.deepEqual(await ensureDevPki(dir), { generated: false, added: [] });
     assert.equal(fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'), before);
+  });
+
+  it('serial numbers are unique under the CA (a repeated one would look revoked)', () => {
+    const serials = [...Object.keys(DEV_ROLES).filter((r) => r !== 'untrusted'), NO_HSA_ID_ROLE, 'server'].map((r) => cert(r).serialNumber);
+    assert.equal(new Set(serials).size, serials.length);
   });
 
   it('carries each role HSA-id in the subject serialNumber; the no-HSA-id certificate has none', () => {
@@ -89,5 +94,50 @@ describe('development PKI', () => {
     assert.throws(() =>
       execFileSync('openssl', ['pkcs12', '-info', '-in', path.join(dir, 'journal-system.p12'), '-passin', 'pass:wrong', '-nokeys', '-noout'], { stdio: 'pipe' }),
     );
+  });
+});
+
+describe('development PKI: roles added later', () => {
+  const LATER = ['mandate-register', 'case-system-2'] as const;
+  const snapshot = (dir: string) => new Map(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+
+  it('a certs directory made without them gets them at the next start, signed by the same CA, every other file untouched', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-pki-later-'));
+    await ensureDevPki(dir);
+    // As a directory made before these roles existed: their files are absent.
+    for (const role of LATER) for (const f of Object.values(rolePaths(dir, role))) fs.rmSync(f);
+    const before = snapshot(dir);
+
+    assert.deepEqual(await ensureDevPki(dir), { generated: false, added: [...LATER] });
+
+    const after = snapshot(dir);
+    for (const [file, bytes] of before) assert.ok(after.get(file)?.equals(bytes), `${file} is untouched`);
+    assert.deepEqual([...after.keys()].filter((f) => !before.has(f)).sort(), LATER.flatMap((r) => [`${r}.crt`, `${r}.key`, `${r}.p12`]).sort());
+    const ca = new X509Certificate(fs.readFileSync(path.join(dir, 'ca.crt')));
+    const existingSerials = new Set(
+      [...before.keys()].filter((f) => f.endsWith('.crt')).map((f) => new X509Certificate(before.get(f)!).serialNumber),
+    );
+    for (const role of LATER) {
+      const c = new X509Certificate(fs.readFileSync(rolePaths(dir, role).cert));
+      assert.ok(c.verify(ca.publicKey), `${role} is signed by the existing CA`);
+      assert.match(c.subject, new RegExp(`serialNumber=${DEV_ROLES[role].hsaId}`));
+      assert.ok(!existingSerials.has(c.serialNumber), `${role} repeats no serial number`);
+      assert.equal(fs.statSync(rolePaths(dir, role).key).mode & 0o077, 0);
+      // not on the CRL, and its keystore opens
+      execFileSync('openssl', ['verify', '-crl_check', '-CAfile', path.join(dir, 'ca.crt'), '-CRLfile', path.join(dir, 'ca.crl'), rolePaths(dir, role).cert], { stdio: 'pipe' });
+      execFileSync('openssl', ['pkcs12', '-in', rolePaths(dir, role).p12, '-passin', `pass:${KEYSTORE_PASSWORD}`, '-nokeys', '-noout'], { stdio: 'pipe' });
+    }
+    assert.deepEqual(await ensureDevPki(dir), { generated: false, added: [] }, 'complete now');
+  });
+
+  it('a missing keystore alone is written from the existing key and certificate', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-pki-later-'));
+    await ensureDevPki(dir);
+    const p = rolePaths(dir, 'case-view');
+    const certBefore = fs.readFileSync(p.cert);
+    fs.rmSync(p.p12);
+    assert.deepEqual(await ensureDevPki(dir), { generated: false, added: ['case-view'] });
+    assert.ok(fs.readFileSync(p.cert).equals(certBefore));
+    assert.ok(fs.existsSync(p.p12));
   });
 });

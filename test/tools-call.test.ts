@@ -29,6 +29,9 @@ describe('call: building requests (no producer needed)', () => {
       SearchPersonnel: 'supervisor',
       PushCaseStatus: 'case-system',
       GetCaseOverview: 'case-view',
+      UpdateCaseOverviewConsent: 'case-view',
+      GetMandates: 'case-view',
+      UpdateMandate: 'mandate-register',
       PingForConfiguration: 'journal-system',
     });
     const narrowed = loadConfig({ PRODUCER_TAK: JSON.stringify([{ consumer: 'SE5599999991-1003', contract: searchPersonnelContract.namespace, logicalAddress: '*' }]) });

@@ -16,9 +16,8 @@ import type {
 } from '../../contracts/casemanagement/caseoverview/GetCaseOverviewInteraction_1.js';
 import type { CaseStore, StoredCase } from './case-store.js';
 import type { CaseKeyRing } from './keys.js';
-import { validOrganisationNumber } from '../identity-numbers.js';
 import { checkCriteria, InvalidCriterion, type CriterionRule } from '../soap/criteria.js';
-import { CaseRefusal, parseDateTime, refusalResult, toUtc, validateSubject } from './validation.js';
+import { CaseRefusal, isSenderOrganisationNumber, parseDateTime, refusalResult, toUtc, validateSubject } from './validation.js';
 
 export interface GetCaseOverviewDeps {
   readonly store: CaseStore;
@@ -66,8 +65,8 @@ export function createGetCaseOverviewHandler(deps: GetCaseOverviewDeps): GetCase
         }
         const subject = validateSubject(request.subject);
         const sender = request.senderOrganisationNumber?.trim();
-        if (sender !== undefined && !validOrganisationNumber(sender)) {
-          throw new CaseRefusal('VALIDATION_ERROR', 'senderOrganisationNumber is not a valid organisation number');
+        if (sender !== undefined && !isSenderOrganisationNumber(sender)) {
+          throw new CaseRefusal('VALIDATION_ERROR', 'senderOrganisationNumber is not an organisation number of 10 digits');
         }
         if ('error' in statuses) throw new CaseRefusal('VALIDATION_ERROR', statuses.error);
         let since: string | undefined;

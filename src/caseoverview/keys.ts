@@ -32,15 +32,27 @@ export interface Sealed {
   readonly blob: string;
 }
 
+/** The case fields a mandate's scope filters on besides the sender: each hashed under its own key (scopeHash). */
+export type ScopeField = 'category' | 'committee' | 'serviceArea';
+
 interface CaseKeys {
   readonly subjectKey: Buffer;
+  /** One HMAC key per scope field, derived from the subject key (see scopeHash). */
+  readonly scopeKeys: Readonly<Record<ScopeField, Buffer>>;
   readonly current: string;
   readonly keys: ReadonlyMap<string, Buffer>;
 }
 
 function parseCaseKeys(content: KeysFileContent, file: string): CaseKeys {
   const set = readKeySet(content, KEYS, CURRENT, file);
-  return { subjectKey: decodeKey(content[SUBJECT], SUBJECT), current: set.current, keys: set.keys };
+  const subjectKey = decodeKey(content[SUBJECT], SUBJECT);
+  const derive = (field: ScopeField) => createHmac('sha256', subjectKey).update(`scope-key\0${field}`, 'utf8').digest();
+  return {
+    subjectKey,
+    scopeKeys: { category: derive('category'), committee: derive('committee'), serviceArea: derive('serviceArea') },
+    current: set.current,
+    keys: set.keys,
+  };
 }
 
 /**
@@ -80,6 +92,16 @@ export class CaseKeyRing {
   /** HMAC-SHA256 of an identity number (hex): the only form in which a subject is stored or looked up. */
   subjectHash(id: string): string {
     return createHmac('sha256', this.view.value.subjectKey).update(id.replace(/[\s-]/g, ''), 'utf8').digest('hex');
+  }
+
+  /**
+   * Keyed HMAC-SHA256 (hex) of a case's category, committee code or service area, the form in which the
+   * overview filters on them (docs/hub-people.md#scope-hashes). Each field has its own key, derived from the
+   * subject key with the field's name, so one value in two fields hashes differently and no scope hash can
+   * equal a subject hash. The value is hashed exactly as given: scopes match exactly.
+   */
+  scopeHash(field: ScopeField, value: string): string {
+    return createHmac('sha256', this.view.value.scopeKeys[field]).update(value, 'utf8').digest('hex');
   }
 
   /** Keyed MAC over canonical content, to tell an identical re-delivery from a conflicting one without storing a plain hash. */

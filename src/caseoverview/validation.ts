@@ -36,6 +36,16 @@ export interface Subject {
   readonly id: string;
 }
 
+/**
+ * A sender's organisation number (`senderOrganisation.organisationNumber`, the `senderOrganisationNumber` filter,
+ * a mandate scope's `senderOrganisationNumber`): checked for its form, 10 digits, and no check digit. For pushes
+ * the consumer registry is the authority on who sends for whom; the check digit applies to the numbers of those
+ * whose data it is, subjects and grantors (docs/hub-people.md#sender-organisation-numbers).
+ */
+export function isSenderOrganisationNumber(value: string): boolean {
+  return /^\d{10}$/.test(value);
+}
+
 export function validateSubject(subject: SubjectType | undefined): Subject {
   const given = (['personalIdentityNumber', 'coordinationNumber', 'organisationNumber'] as const).filter(
     (k) => typeof subject?.[k] === 'string' && subject[k] !== '',
@@ -119,7 +129,7 @@ export function validateCaseStatus(cs: CaseStatusType, now: number): CaseContent
   const caseId = text(cs.caseId, 'caseId', 64, true);
   const subject = validateSubject(cs.subject);
   const orgNumber = String(cs.senderOrganisation?.organisationNumber ?? '').trim();
-  if (!validOrganisationNumber(orgNumber)) invalid('senderOrganisation.organisationNumber is not a valid organisation number');
+  if (!isSenderOrganisationNumber(orgNumber)) invalid('senderOrganisation.organisationNumber is not an organisation number of 10 digits');
   if (!STATUSES.has(cs.status)) invalid('status is not one of RECEIVED, IN_PROGRESS, ACTION_REQUIRED, CLOSED');
 
   const created = time(cs.caseCreated, 'caseCreated');
