@@ -101,7 +101,8 @@ export interface OpenDatabaseOptions {
   readonly busyTimeoutMs?: number;
 }
 
-export type DatabaseConfig = Pick<Config, 'dataDir' | 'databaseUrl'>;
+/** `benchNoDurability`: `npm run bench`'s durability-off points only (config.ts refuses it anywhere else). */
+export type DatabaseConfig = Pick<Config, 'dataDir' | 'databaseUrl'> & Partial<Pick<Config, 'benchNoDurability'>>;
 
 const SQLITE_FILE = 'producer.sqlite';
 /** Key of the session advisory lock that serialises migrations between instances on one PostgreSQL. */
@@ -141,6 +142,7 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
   let description: string;
   const file = path.resolve(config.dataDir, SQLITE_FILE);
   const busy = options.busyTimeoutMs ?? 5000;
+  const durable = config.benchNoDurability !== true;
   if (engine === 'sqlite') {
     // Owner only: created 0600 before SQLite opens it, so its -wal and -shm files are 0600 too.
     ensurePrivateDir(config.dataDir, logger);
@@ -151,13 +153,14 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
       type: 'better-sqlite3',
       database: file,
       timeout: busy,
-      prepareDatabase: (raw: PragmaTarget) => applySqlitePragmas(raw, busy),
+      prepareDatabase: (raw: PragmaTarget) => applySqlitePragmas(raw, busy, durable),
     };
   } else {
     const url = config.databaseUrl as string;
     description = redactUrl(url);
     const schema = options.pgSchema;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`bad PostgreSQL schema name ${schema}`);
+    const sessionOptions = [...(schema ? [`-c search_path=${schema}`] : []), ...(durable ? [] : ['-c synchronous_commit=off'])];
     dsOptions = {
       ...common,
       type: 'postgres',
@@ -171,7 +174,7 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
         idleTimeoutMillis: 30000,
         keepAlive: true,
         application_name: 'riv-producer',
-        ...(schema ? { options: `-c search_path=${schema}` } : {}),
+        ...(sessionOptions.length > 0 ? { options: sessionOptions.join(' ') } : {}),
       },
     };
   }
@@ -185,7 +188,7 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
   }
   const db =
     engine === 'sqlite'
-      ? new SqliteDatabase(dataSource, description, { file, busyTimeoutMs: busy })
+      ? new SqliteDatabase(dataSource, description, { file, busyTimeoutMs: busy, durable })
       : new PostgresDatabase(dataSource, description);
   if (options.migrate ?? true) {
     try {
@@ -195,7 +198,8 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
       throw mapDatabaseError(err);
     }
   }
-  logger.info({ database: description, engine }, 'database: open');
+  if (durable) logger.info({ database: description, engine }, 'database: open');
+  else logger.warn({ database: description, engine }, 'database: open WITHOUT durable commits (npm run bench only)');
   return db;
 }
 
@@ -326,9 +330,9 @@ class SqliteDatabase extends BaseDatabase {
   private readonly threadLock = new ThreadWriteLock();
   private readonly statements: SqliteStatements;
 
-  constructor(dataSource: DataSource, description: string, connection: { readonly file: string; readonly busyTimeoutMs: number }) {
+  constructor(dataSource: DataSource, description: string, connection: { readonly file: string; readonly busyTimeoutMs: number; readonly durable: boolean }) {
     super(dataSource, description);
-    this.databaseThread = new SqliteThread({ file: connection.file, busyTimeoutMs: connection.busyTimeoutMs, lock: this.threadLock.buffer });
+    this.databaseThread = new SqliteThread({ ...connection, lock: this.threadLock.buffer });
     // TypeORM's sqlite query runner begins transactions with a DEFERRED "BEGIN TRANSACTION"; make them
     // IMMEDIATE (see the header comment). The better-sqlite3 driver hands out one shared query runner.
     // Only TypeORM's own work (migrations) still goes through it; our SQL uses `statements`.

@@ -14,7 +14,7 @@ import { loadProgram, ThreadWriteLock, type SerialisedError, type ThreadReply, t
 
 const data = workerData as SqliteThreadData;
 const port = parentPort!;
-const connection = openSqliteConnection(data.file, data.busyTimeoutMs);
+const connection = openSqliteConnection(data.file, data.busyTimeoutMs, data.durable);
 const statements = new SqliteStatements(connection);
 const lock = new ThreadWriteLock(data.lock);
 

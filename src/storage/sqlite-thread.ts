@@ -116,6 +116,8 @@ export interface SqliteThreadData {
   readonly file: string;
   readonly lock: SharedArrayBuffer;
   readonly busyTimeoutMs: number;
+  /** False only for `npm run bench`'s durability-off points (sqlite-connection.ts). */
+  readonly durable: boolean;
 }
 
 export interface ThreadRequest {
