@@ -88,4 +88,20 @@ forEachEngine('bench durability switch: the database sessions', (engine) => {
       await off.close();
     }
   });
+
+  if (engine.engine === 'postgres') {
+    it('keeps session options the URL carries (the bench puts its schema there)', async () => {
+      const { config, openOptions } = await engine.open();
+      const url = new URL(config.databaseUrl!);
+      url.searchParams.set('options', `-c search_path=${openOptions.pgSchema!}`);
+      const off = await openDatabase({ ...config, databaseUrl: url.toString(), benchNoDurability: true }, silentLogger, { migrate: false });
+      try {
+        assert.equal(await off.read((sql) => SYNC_SETTING.run(sql, 'postgres')), 'off');
+        const rows = (await off.read((sql) => sql.query('SHOW search_path'))) as Array<{ search_path: string }>;
+        assert.equal(rows[0]!.search_path, openOptions.pgSchema);
+      } finally {
+        await off.close();
+      }
+    });
+  }
 });

@@ -160,11 +160,18 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
     description = redactUrl(url);
     const schema = options.pgSchema;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`bad PostgreSQL schema name ${schema}`);
-    const sessionOptions = [...(schema ? [`-c search_path=${schema}`] : []), ...(durable ? [] : ['-c synchronous_commit=off'])];
+    // Session settings: the URL's own `options` parameter, then ours. They are passed as one `options`,
+    // without the URL's copy, since node-postgres lets a URL parameter override the pool's settings.
+    const { url: poolUrl, options: urlOptions } = splitSessionOptions(url);
+    const sessionOptions = [
+      ...(urlOptions ? [urlOptions] : []),
+      ...(schema ? [`-c search_path=${schema}`] : []),
+      ...(durable ? [] : ['-c synchronous_commit=off']),
+    ];
     dsOptions = {
       ...common,
       type: 'postgres',
-      url,
+      url: poolUrl,
       ...(schema ? { schema } : {}),
       poolErrorHandler: (err: unknown) =>
         logger.warn({ err: describeError(err) }, 'database: idle PostgreSQL connection lost; the pool replaces it'),
@@ -201,6 +208,19 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
   if (durable) logger.info({ database: description, engine }, 'database: open');
   else logger.warn({ database: description, engine }, 'database: open WITHOUT durable commits (npm run bench only)');
   return db;
+}
+
+/** A postgres:// URL without its `options` query parameter, and that parameter. */
+function splitSessionOptions(url: string): { url: string; options: string | undefined } {
+  try {
+    const u = new URL(url);
+    const options = u.searchParams.get('options') ?? undefined;
+    if (options === undefined) return { url, options };
+    u.searchParams.delete('options');
+    return { url: u.toString(), options };
+  } catch {
+    return { url, options: undefined }; // the driver reports an unusable URL itself
+  }
 }
 
 async function createPgSchema(url: string, schema: string): Promise<void> {
