@@ -71,7 +71,7 @@ export interface Database {
    * PostgreSQL, whose commits never block this thread, it is `transaction()`. For the hot write
    * paths: pushes, the audit trail, the outbox.
    */
-  write<I, O>(program: DbProgram<I, O>, input: I): Promise<O>;
+  write<I, O>(program: DbProgram<I, O>, input: I, options?: WriteOptions): Promise<O>;
   /**
    * A read whose body is a program: on SQLite it runs on the database thread, outside any transaction,
    * where the page cache stays warm across the hot writes (sqlite-thread.ts says why). PostgreSQL: `read()`.
@@ -80,6 +80,18 @@ export interface Database {
   /** True when the database answers a trivial query (for /health/ready and PingForConfiguration). Never throws. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export interface WriteOptions {
+  /**
+   * false: this commit need not survive a power loss (it is never half-applied, and the next durable
+   * commit makes it durable too): SQLite `synchronous=NORMAL`, PostgreSQL `synchronous_commit=off`, for
+   * this transaction only. Only for bookkeeping whose loss merely repeats work, such as the outbox's
+   * claims and delivery marks (a lost one means a notification is delivered again, which at-least-once
+   * delivery allows after a failure); never for anything answered to a caller. Inside an enclosing
+   * transaction the program takes that transaction's durability. Default true.
+   */
+  readonly durable?: boolean;
 }
 
 export interface TransactionOptions {
@@ -317,8 +329,12 @@ abstract class BaseDatabase implements Database {
   abstract read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
   abstract transaction<T>(work: (sql: SqlRunner) => Promise<T>, options?: TransactionOptions): Promise<T>;
 
-  write<I, O>(program: DbProgram<I, O>, input: I): Promise<O> {
-    return this.transaction((sql) => program.run(sql, input));
+  write<I, O>(program: DbProgram<I, O>, input: I, options?: WriteOptions): Promise<O> {
+    const relax = options?.durable === false && this.engine === 'postgres' && !this.current.getStore();
+    return this.transaction(async (sql) => {
+      if (relax) await sql.query('SET LOCAL synchronous_commit = off');
+      return program.run(sql, input);
+    });
   }
 
   readProgram<I, O>(program: DbProgram<I, O>, input: I): Promise<O> {
@@ -362,19 +378,19 @@ class SqliteDatabase extends BaseDatabase {
     this.statements = new SqliteStatements((dataSource.driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection);
   }
 
-  override write<I, O>(program: DbProgram<I, O>, input: I): Promise<O> {
-    return this.onDatabaseThread(program, input, false);
+  override write<I, O>(program: DbProgram<I, O>, input: I, options?: WriteOptions): Promise<O> {
+    return this.onDatabaseThread(program, input, false, options?.durable !== false);
   }
 
   override readProgram<I, O>(program: DbProgram<I, O>, input: I): Promise<O> {
     return this.onDatabaseThread(program, input, true);
   }
 
-  private onDatabaseThread<I, O>(program: DbProgram<I, O>, input: I, read: boolean): Promise<O> {
+  private onDatabaseThread<I, O>(program: DbProgram<I, O>, input: I, read: boolean, durable = true): Promise<O> {
     // Inside a transaction of this thread the program joins it, as a nested transaction() would (the
     // database thread would wait for this transaction's lock forever).
     const inTx = this.current.getStore();
-    return inTx ? program.run(inTx, input) : this.databaseThread.run(program, input, read);
+    return inTx ? program.run(inTx, input) : this.databaseThread.run(program, input, read, durable);
   }
 
   read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T> {

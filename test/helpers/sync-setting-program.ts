@@ -1,5 +1,5 @@
 /**
- * A read program (src/storage/sqlite-thread.ts) that reports the durability setting of the connection it
+ * Programs (src/storage/sqlite-thread.ts) for durability tests: one reports the durability setting of the connection it
  * runs on, so a test can see the setting of SQLite's database thread, not only the event-loop thread's.
  * In a module of its own: the database thread imports the module a program comes from.
  */
@@ -13,3 +13,10 @@ export async function syncSettingProgram(sql: SqlRunner, engine: 'sqlite' | 'pos
 }
 
 export const SYNC_SETTING = dbProgram(import.meta.url, syncSettingProgram);
+
+/** A write program that holds its transaction open for `ms`, so that writes sent meanwhile queue behind it (and share the next group). */
+export async function holdProgram(_sql: SqlRunner, ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export const HOLD = dbProgram(import.meta.url, holdProgram);
