@@ -5,8 +5,9 @@
  * Latency is recorded from autocannon's per-response event into our own 10 µs histogram: autocannon's
  * own histogram stores whole milliseconds and has no p95, and the targets are p95/p99 of a few ms.
  * `errors` = transport errors and timeouts, `non2xx` = HTTP status outside 2xx (our faults are 500),
- * `logicalErrors` = 200 answers whose result carries resultCode ERROR. Each connection's first response
- * is left out of the percentiles (see runPoint).
+ * `logicalErrors` = 200 answers whose result carries resultCode ERROR, or that the point's `done` check
+ * refuses (a push counts only when it was stored). Each connection's first response is left out of the
+ * percentiles (see runPoint).
  */
 import autocannon from 'autocannon';
 
@@ -29,6 +30,8 @@ export interface LoadPoint {
   readonly bodies?: readonly string[];
   /** Or a fresh body for every request (when each must be unique, e.g. a new case per push). */
   readonly next?: () => string;
+  /** A 200 answer counts as done only when this holds (e.g. a push's outcome is CREATED or UPDATED). */
+  readonly done?: (body: string) => boolean;
 }
 
 export interface LoadResult {
@@ -43,7 +46,7 @@ export interface LoadResult {
   readonly logicalErrors: number;
   /** Mean response size in bytes (2xx). */
   readonly meanBytes: number;
-  /** Status and faultstring of the first non-2xx answer, for the log. */
+  /** Status and faultstring of the first non-2xx answer (or the result of the first answer not done), for the log. */
   readonly firstFault: string | undefined;
   /** The slowest first response of a connection (handshake included), for the console line only. */
   readonly connectMaxMs: number;
@@ -78,6 +81,8 @@ export class LatencyHistogram {
 
 const LOGICAL_ERROR = /resultCode>ERROR</;
 const FAULT_STRING = /<faultstring[^>]*>([^<]*)</;
+/** The result element of an answer, for the log line of a point with logical errors (never values of the request). */
+const RESULT = /<(?:[\w-]+:)?result>([\s\S]*?)<\/(?:[\w-]+:)?result>/;
 
 type OnResponse = (status: number, body: string) => void;
 
@@ -102,14 +107,17 @@ export async function runPoint(point: LoadPoint): Promise<LoadResult> {
   let ok = 0;
   const onResponse = (status: number, body: string) => {
     if (status === 200) {
-      if (LOGICAL_ERROR.test(body)) logicalErrors++;
+      if (LOGICAL_ERROR.test(body) || (point.done && !point.done(body))) {
+        logicalErrors++;
+        firstFault ??= `200 not done: ${(RESULT.exec(body)?.[1] ?? body).slice(0, 300)}`;
+      }
     } else if (firstFault === undefined) {
       firstFault = `${status} ${(FAULT_STRING.exec(body)?.[1] ?? body).slice(0, 300)}`;
     }
   };
   let instance!: autocannon.Instance;
   const firstResponses: number[] = [];
-  const done = new Promise<autocannon.Result>((resolve, reject) => {
+  const finished = new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon(
       {
         url: point.url,
@@ -143,7 +151,7 @@ export async function runPoint(point: LoadPoint): Promise<LoadResult> {
       bytes += resBytes;
     }
   });
-  const result = await done;
+  const result = await finished;
   const seconds = result.duration;
   const requests = result.statusCodeStats ? Object.values(result.statusCodeStats).reduce((a, s) => a + (s.count ?? 0), 0) : hist.count;
   return {

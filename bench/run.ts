@@ -1,237 +1,188 @@
 /**
- * `npm run bench` (spec §8): measures the built producer against a raw mTLS HTTPS baseline and the
- * `soap` npm server, and writes bench/results.json (fixed shape, read by tools) and bench/results.md.
+ * `npm run bench`: measures the built producer against a raw mTLS HTTPS baseline and the `soap` npm
+ * server, and writes bench/results.json (fixed shape, read by tools) and bench/results.md, where every
+ * performance target of docs/design.md gets a verdict (bench/report.ts). Options: bench/options.ts.
  *
- *   npm run bench -- [--duration 10] [--workers 1] [--connections 1,16,64] [--register 500000]
- *                    [--operations GetDiagnosis,…] [--no-peer] [--profile] [--out bench]
- *                    [--producer dist/src/main.js] [--quick]
- *
- * --quick: a smoke run (1 s per point, the 5,000-person demo register, no warm-up).
- * --profile: runs the producer with --cpu-prof and adds its top self-time functions to results.md.
- *
- * Everything runs as separate processes: the producer (`node dist/src/main.js`, configured only through
- * its PRODUCER_* environment, as shipped: validation and logging on, logs to a file), the baseline
- * server and the peer server; the load generator (autocannon) runs in this process. The 500k register
- * takes ~40 s to generate, so it is cached in bench/.cache/ keyed by generator version, seed and size.
+ * The run, per engine (SQLite; PostgreSQL too when BENCH_DATABASE_URL is set):
+ *  1. start the producer as shipped (bench/processes.ts) and seed, through its own contracts, the cases
+ *     GetCaseOverview reads (bench/seed.ts): 10 per subject, and for version 2 a subject with 10,000
+ *     whose pages are walked once for their continuation tokens;
+ *  2. for each operation and connection count: a baseline point, then the operation's point, each
+ *     entry carrying the baseline it is judged against (the machine's speed drifts by a third within
+ *     minutes, so only such adjacent ratios count);
+ *  3. at 1 connection, for each operation whose answer waits for a durable write: the fsync figure
+ *     (bench/fsync.ts), then the producer restarted with durability switched off (the bench-only
+ *     switch), a baseline point and the same operation again (`"durable": false`), then the durable
+ *     producer back for the other connection counts.
+ * The load generator (autocannon) runs in this process; everything else is its own process.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureDevPki } from '../certs/generate.js';
 import { findProjectRoot } from '../src/project-root.js';
-import { createLogger } from '../src/log.js';
-import { GENERATOR_VERSION, DEMO_SEED } from '../src/licensetopractice/generate.js';
-import { loadRegister } from '../src/licensetopractice/register-loader.js';
-import { SCHEMA } from '../src/schema.js';
-import { openDatabase } from '../src/storage/database.js';
+import { filesystemOf, median, postgresCommitSamples, round2, sqliteFsyncSamples } from './fsync.js';
 import { runPoint, type ClientTls, type LoadResult } from './load.js';
-import { benchOperations, endpointPath, POOL_SIZE, type BenchOperation, type OperationName } from './requests.js';
+import { parseArgs, type Options } from './options.js';
+import {
+  benchSchema,
+  children,
+  cleanEnv,
+  forkServer,
+  freePort,
+  killAll,
+  log,
+  postgresFilesystem,
+  registerDatabase,
+  serves,
+  startProducer,
+  stop,
+  type ProducerSettings,
+  type RunningProducer,
+} from './processes.js';
 import { summariseProfiles, type ProfileSummary } from './profile.js';
-import { readPreviousResults, renderMarkdown, type BenchResults } from './report.js';
-
-interface Options {
-  duration: number;
-  warmup: number;
-  workers: number;
-  connections: number[];
-  register: number;
-  profile: boolean;
-  out: string;
-  /** The built entry point to start; another build (e.g. of a branch) can be measured with --producer. */
-  producer: string;
-  operations: OperationName[];
-  peer: boolean;
-}
+import { DURABLE_OPERATIONS, readPreviousResults, renderMarkdown, type BenchResults, type Engine, type OperationEntry } from './report.js';
+import { benchOperations, CASES_PER_SUBJECT, endpointPath, POOL_SIZE, type BenchOperation, type OperationName } from './requests.js';
+import { prepareCases, type CaseData } from './cases.js';
 
 const ROOT = findProjectRoot();
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** `.ts` under tsx, `.js` when built: the forked servers are siblings of this file. */
-const EXT = path.extname(fileURLToPath(import.meta.url));
-const DEMO_REGISTER = 5000;
-const ALL_OPERATIONS: readonly OperationName[] = ['GetDiagnosis', 'GetDecisionSupport', 'SearchPersonnel', 'PushCaseStatus', 'GetCaseOverview'];
+const FSYNC_SAMPLES = 200;
 
-const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--warmup S] [--workers N|auto] [--connections 1,16,64]
-       [--register N] [--operations ${ALL_OPERATIONS.join(',')}] [--no-peer] [--profile] [--out DIR] [--producer main.js]`;
-const FLAGS = new Set(['--quick', '--profile', '--no-peer']);
-const VALUED = new Set(['--duration', '--warmup', '--workers', '--connections', '--register', '--operations', '--out', '--producer']);
+function fmt(r: LoadResult): string {
+  const line = `${String(r.rps).padStart(6)} req/s  p50 ${r.p50_ms.toFixed(2)}  p95 ${r.p95_ms.toFixed(2)}  p99 ${r.p99_ms.toFixed(2)} ms  errors ${r.errors}/${r.non2xx}/${r.logicalErrors}  first response ≤ ${r.connectMaxMs.toFixed(0)} ms`;
+  return r.firstFault ? `${line}  first fault: ${r.firstFault}` : line;
+}
 
-function parseArgs(argv: string[]): Options {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE + '\n');
-    process.exit(0);
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (FLAGS.has(a)) continue;
-    if (VALUED.has(a)) {
-      i++;
-      continue;
-    }
-    if (VALUED.has(a.split('=')[0]!)) continue;
-    throw new Error(`unknown argument ${a}\n${USAGE}`);
-  }
-  const get = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    if (i >= 0) return argv[i + 1];
-    return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  };
-  const num = (name: string, dflt: number) => {
-    const v = get(name);
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${v}`);
-    return n;
-  };
-  const quick = argv.includes('--quick');
-  const workersArg = get('workers');
+interface Session {
+  readonly opts: Options;
+  readonly creds: (role: string) => ClientTls;
+  readonly baselineUrl: string;
+  readonly baselineOp: BenchOperation;
+  readonly results: BenchResults;
+  readonly runId: string;
+  readonly skipped: Set<string>;
+  overviewMajor: 1 | 2 | undefined;
+  deepNotMeasured: string | undefined;
+}
+
+const pools = new Map<BenchOperation, string[]>();
+
+function point(s: Session, url: string, connections: number, op: BenchOperation, duration = s.opts.duration, bodies?: string[]): Promise<LoadResult> {
+  let pool = bodies ?? pools.get(op);
+  if (!op.unique && !pool) pools.set(op, (pool = Array.from({ length: POOL_SIZE }, () => op.next())));
+  return runPoint({
+    url,
+    connections,
+    durationSeconds: duration,
+    tls: s.creds(op.role),
+    headers: { soapaction: `"${op.soapAction}"` },
+    ...(op.unique ? { next: op.next } : { bodies: pool! }),
+    ...(op.done ? { done: op.done } : {}),
+  });
+}
+
+/** A baseline point at `connections`, measured just before an operation's point. */
+async function baselinePoint(s: Session, connections: number): Promise<LoadResult> {
+  return point(s, s.baselineUrl, connections, s.baselineOp, Math.min(s.opts.duration, Math.max(1, s.opts.duration / 2)));
+}
+
+function entry(name: OperationName, engine: Engine, durable: boolean, c: number, r: LoadResult, base: LoadResult, cases?: number): OperationEntry {
+  log(
+    `${name.padEnd(18)}${engine === 'sqlite' ? '' : ` [${engine}]`}${durable ? '' : ' (durability off)'}${cases && cases !== CASES_PER_SUBJECT ? ` (${cases} cases)` : ''} c=${String(c).padStart(2)}  ${fmt(r)}  (baseline just before: ${base.rps} req/s)`,
+  );
   return {
-    duration: num('duration', quick ? 1 : 10),
-    warmup: quick ? 0 : num('warmup', 2),
-    workers: workersArg === 'auto' ? os.availableParallelism() : Math.floor(num('workers', 1)),
-    connections: (get('connections') ?? '1,16,64').split(',').map((s) => {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`--connections takes a list of positive integers, got ${s}`);
-      return n;
-    }),
-    register: Math.floor(num('register', quick ? DEMO_REGISTER : 500_000)),
-    profile: argv.includes('--profile'),
-    out: path.resolve(get('out') ?? path.join(ROOT, 'bench')),
-    producer: path.resolve(get('producer') ?? path.join(ROOT, 'dist', 'src', 'main.js')),
-    operations: (get('operations')?.split(',') ?? [...ALL_OPERATIONS]).map((o) => {
-      if (!(ALL_OPERATIONS as readonly string[]).includes(o)) throw new Error(`--operations: unknown operation ${o}`);
-      return o as OperationName;
-    }),
-    peer: !argv.includes('--no-peer'),
+    name,
+    engine,
+    durable,
+    connections: c,
+    rps: r.rps,
+    p50_ms: r.p50_ms,
+    p95_ms: r.p95_ms,
+    p99_ms: r.p99_ms,
+    errors: r.errors,
+    non2xx: r.non2xx,
+    logical_errors: r.logicalErrors,
+    ratio_to_baseline: base.rps > 0 ? Math.round((r.rps / base.rps) * 1000) / 1000 : 0,
+    baseline_rps: base.rps,
+    baseline_p99_ms: base.p99_ms,
+    ...(cases !== undefined ? { cases_per_subject: cases } : {}),
   };
 }
 
-function log(msg: string): void {
-  process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** The personnel register database, generated once per (generator version, seed, size) and copied per run. */
-async function registerDatabase(count: number): Promise<string | undefined> {
-  if (count <= DEMO_REGISTER) return undefined; // the producer loads the demo slice itself
-  const dir = path.join(ROOT, 'bench', '.cache', `register-v${GENERATOR_VERSION}-s${DEMO_SEED}-n${count}`);
-  const file = path.join(dir, 'producer.sqlite');
-  if (fs.existsSync(file)) return file;
-  const partial = `${dir}.partial`;
-  fs.rmSync(partial, { recursive: true, force: true });
-  log(`generating the ${count.toLocaleString('en')}-person register into ${path.relative(ROOT, dir)} (once; ~40 s for 500k)`);
-  const db = await openDatabase({ dataDir: partial, databaseUrl: undefined }, createLogger('warn'), SCHEMA);
+/** Every point of one engine: the producer on it, restarted for the durability-off points. */
+async function measureEngine(s: Session, engine: Engine, settings: ProducerSettings, pgSchema?: string): Promise<void> {
+  const { opts } = s;
+  let producer: RunningProducer = await startProducer(settings, true);
+  const restart = async (durable: boolean) => {
+    await stop(producer.child);
+    producer = await startProducer(settings, durable);
+    log(`producer restarted ${durable ? 'durable' : 'with durability OFF (bench-only switch)'}`);
+  };
+  const fsyncOn: number[] = [];
+  const fsyncOff: number[] = [];
+  const measureFsync = async () => {
+    if (engine === 'sqlite') fsyncOn.push(...(await sqliteFsyncSamples(settings.dataDir, FSYNC_SAMPLES)));
+    else {
+      const pgs = await postgresCommitSamples(settings.databaseUrl!, pgSchema!, FSYNC_SAMPLES / 2);
+      fsyncOn.push(...pgs.on);
+      fsyncOff.push(...pgs.off);
+    }
+  };
   try {
-    await loadRegister(db, { seed: DEMO_SEED, count });
-  } finally {
-    await db.close();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(partial, dir);
-  return file;
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve();
-    }, ms);
-    child.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child) return;
-  child.kill('SIGTERM');
-  await waitForExit(child, 15_000);
-}
-
-/** Forks one of bench/*-server and resolves when it reports ready. */
-function forkServer(name: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = fork(path.join(HERE, `${name}${EXT}`), [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${name} did not start within 120 s`)), 120_000);
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready`)));
-    child.on('message', (m: { type?: string }) => {
-      if (m.type === 'ready') {
-        clearTimeout(t);
-        resolve(child);
+    const served = new Set<OperationName>();
+    for (const name of opts.operations) if (await serves(producer.port, s.creds('journal-system'), endpointPath(name))) served.add(name);
+    for (const name of opts.operations) if (!served.has(name)) s.skipped.add(name);
+    let cases: CaseData | undefined;
+    if (served.has('GetCaseOverview') || served.has('PushCaseStatus')) {
+      cases = await prepareCases({ port: producer.port, creds: s.creds, runId: `${s.runId}${engine[0]}`, overview: served.has('GetCaseOverview'), opts });
+      s.overviewMajor = cases.overviewMajor;
+      s.deepNotMeasured = cases.deepNotMeasured;
+    }
+    const ops = benchOperations({ root: ROOT, runId: `${s.runId}${engine[0]}`, overviewMajor: cases?.overviewMajor ?? 1 });
+    const url = (op: BenchOperation) => `https://127.0.0.1:${producer.port}${op.path}`;
+    for (const op of ops) {
+      if (!served.has(op.name)) continue;
+      const cps = op.name === 'GetCaseOverview' ? CASES_PER_SUBJECT : undefined;
+      if (opts.warmup > 0) await point(s, url(op), 16, op, opts.warmup);
+      for (const c of opts.connections) {
+        const base = await baselinePoint(s, c);
+        s.results.operations.push(entry(op.name, engine, true, c, await point(s, url(op), c, op), base, cps));
+        if (c === 16 && op.name === 'GetCaseOverview' && cases?.deepBodies) {
+          const deepBase = await baselinePoint(s, c);
+          s.results.operations.push(entry(op.name, engine, true, c, await point(s, url(op), c, op, opts.duration, cases.deepBodies), deepBase, cases.deepCases));
+        }
+        if (c !== 1 || !DURABLE_OPERATIONS.includes(op.name)) continue;
+        await measureFsync();
+        await restart(false);
+        if (opts.warmup > 0) await point(s, url(op), 16, op, opts.warmup);
+        const offBase = await baselinePoint(s, c);
+        s.results.operations.push(entry(op.name, engine, false, c, await point(s, url(op), c, op), offBase, cps));
+        await restart(true);
+        if (opts.warmup > 0) await point(s, url(op), 16, op, opts.warmup);
       }
-    });
-  });
-}
-
-async function waitReady(adminPort: number, child: ChildProcess, logFile: string): Promise<void> {
-  const deadline = Date.now() + 300_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the producer exited with ${child.exitCode}; see ${logFile}`);
-    const status = await new Promise<number>((resolve) => {
-      http
-        .get({ host: '127.0.0.1', port: adminPort, path: '/health/ready' }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        })
-        .on('error', () => resolve(0));
-    });
-    if (status === 200) return;
-    await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await stop(producer.child);
   }
-  throw new Error(`the producer was not ready within 300 s; see ${logFile}`);
-}
-
-/** True when the producer serves the operation's endpoint (its ?wsdl answers 200). */
-function serves(port: number, tls: ClientTls, op: OperationName): Promise<boolean> {
-  return new Promise((resolve) => {
-    https
-      .get({ host: '127.0.0.1', port, servername: 'localhost', path: `${endpointPath(op)}?wsdl`, agent: false, ...tls }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      })
-      .on('error', () => resolve(false));
-  });
-}
-
-/** The environment the product itself reads, without anything PRODUCER_* or DATABASE_URL from the caller's shell. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PRODUCER_') && k !== 'DATABASE_URL' && k !== 'NODE_OPTIONS') env[k] = v;
-  return { ...env, ...extra };
+  if (fsyncOn.length > 0) {
+    const p50 = engine === 'sqlite' ? median(fsyncOn) : Math.max(0, median(fsyncOn) - median(fsyncOff));
+    const filesystem = engine === 'sqlite' ? filesystemOf(settings.dataDir) : await postgresFilesystem(settings.databaseUrl!, filesystemOf);
+    s.results.fsync[engine] = { p50_ms: round2(p50), filesystem };
+    log(`fsync [${engine}]: p50 ${round2(p50)} ms on ${filesystem}`);
+  }
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseArgs(process.argv.slice(2), ROOT);
   const started = Date.now();
-  const mainJs = opts.producer;
-  if (!fs.existsSync(mainJs)) throw new Error(`${mainJs} is missing: run \`npm run build\` first (npm run bench does)`);
+  if (!fs.existsSync(opts.producer)) throw new Error(`${opts.producer} is missing: run \`npm run build\` first (npm run bench does)`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-bench-'));
   const certsDir = path.join(tmp, 'certs');
   const dataDir = path.join(tmp, 'data');
   const profileDir = path.join(ROOT, 'bench', 'out', 'profile');
-  const children: ChildProcess[] = [];
-  const cleanup = () => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  };
+  const logFile = path.join(tmp, 'producer.log');
   process.once('SIGINT', () => {
-    cleanup();
+    killAll();
     process.exit(130);
   });
   try {
@@ -242,38 +193,15 @@ async function main(): Promise<void> {
       ca: fs.readFileSync(path.join(certsDir, 'ca.crt')),
     });
     fs.mkdirSync(dataDir, { recursive: true });
-    const cached = await registerDatabase(opts.register);
+    const cached = await registerDatabase(ROOT, opts.register);
     if (cached) fs.copyFileSync(cached, path.join(dataDir, 'producer.sqlite'));
-
-    // ---- the producer, as shipped
-    const [port, adminPort] = [await freePort(), await freePort()];
-    const logFile = path.join(tmp, 'producer.log');
-    const logFd = fs.openSync(logFile, 'a');
     if (opts.profile) {
       fs.rmSync(profileDir, { recursive: true, force: true });
       fs.mkdirSync(profileDir, { recursive: true });
     }
-    const producer = spawn(process.execPath, [...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), mainJs], {
-      cwd: ROOT,
-      env: cleanEnv({
-        PRODUCER_CERTS_DIR: certsDir,
-        PRODUCER_DATA_DIR: dataDir,
-        PRODUCER_HOST: '127.0.0.1',
-        PRODUCER_PORT: String(port),
-        PRODUCER_ADMIN_PORT: String(adminPort),
-        PRODUCER_WORKERS: String(opts.workers),
-      }),
-      stdio: ['ignore', logFd, logFd],
-    });
-    children.push(producer);
     log(`producer: ${opts.workers} worker(s), register ${opts.register.toLocaleString('en')}, logs ${logFile}`);
-    await waitReady(adminPort, producer, logFile);
-    const served = new Set<OperationName>();
-    for (const name of opts.operations) if (await serves(port, creds('journal-system'), name)) served.add(name);
-    const skipped = opts.operations.filter((n) => !served.has(n));
-    if (skipped.length > 0) log(`not served by this build, skipped: ${skipped.join(', ')}`);
 
-    // ---- baseline, alone on the machine while measured (the producer idles)
+    // ---- the baseline, measured alone first (no producer runs yet), then just before every point
     const baselinePort = await freePort();
     const baseline = await forkServer(
       'baseline-server',
@@ -284,87 +212,50 @@ async function main(): Promise<void> {
         BENCH_BODY_FILE: path.join(ROOT, 'schemas', 'interactions', 'GetDiagnosisInteraction', 'samples', 'GetDiagnosisResponse.xml'),
       }),
     );
-    children.push(baseline);
-    const results: BenchResults = {
-      machine: { cpus: os.cpus().length, node: process.version, workers: opts.workers },
-      baseline: [],
-      operations: [],
-      peers: [],
-    };
     const baselineOp = benchOperations({ root: ROOT, runId: 'baseline' }).find((o) => o.name === 'GetDiagnosis')!;
-    const pools = new Map<BenchOperation, string[]>();
-    const point = (url: string, connections: number, op: BenchOperation, duration = opts.duration) => {
-      let bodies = pools.get(op);
-      if (!op.unique && !bodies) pools.set(op, (bodies = Array.from({ length: POOL_SIZE }, () => op.next())));
-      return runPoint({
-        url,
-        connections,
-        durationSeconds: duration,
-        tls: creds(op.role),
-        headers: { soapaction: `"${op.soapAction}"` },
-        ...(op.unique ? { next: op.next } : { bodies }),
-      });
+    const s: Session = {
+      opts,
+      creds,
+      baselineUrl: `https://127.0.0.1:${baselinePort}${baselineOp.path}`,
+      baselineOp,
+      results: { machine: { cpus: os.cpus().length, node: process.version, workers: opts.workers }, baseline: [], fsync: {}, operations: [], peers: [] },
+      runId: Date.now().toString(36),
+      skipped: new Set(),
+      overviewMajor: undefined,
+      deepNotMeasured: undefined,
     };
-    const baselineUrl = `https://127.0.0.1:${baselinePort}${baselineOp.path}`;
-    if (opts.warmup > 0) await point(baselineUrl, 16, baselineOp, opts.warmup);
+    if (opts.warmup > 0) await point(s, s.baselineUrl, 16, baselineOp, opts.warmup);
     for (const c of opts.connections) {
-      const r = await point(baselineUrl, c, baselineOp);
-      results.baseline.push({ connections: c, rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms });
+      const r = await point(s, s.baselineUrl, c, baselineOp);
+      s.results.baseline.push({ connections: c, rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms });
       log(`baseline          c=${String(c).padStart(2)}  ${fmt(r)}`);
     }
 
-    // ---- the producer's operations (pushes before overview reads, so the reads find cases)
-    // Each point's ratio is taken against a baseline point measured just before it, at the same
-    // connection count: this machine's speed drifts by a third within minutes (docs/performance.md),
-    // so a baseline from the start of the run would make the ratios depend on when each op ran.
-    const pairedSeconds = Math.min(opts.duration, Math.max(1, opts.duration / 2));
-    const pairedBaseline = new Map<string, number>();
-    const runId = `${Date.now().toString(36)}`;
-    for (const op of benchOperations({ root: ROOT, runId })) {
-      if (!served.has(op.name)) continue;
-      const url = `https://127.0.0.1:${port}${op.path}`;
-      if (opts.warmup > 0) await point(url, 16, op, opts.warmup);
-      for (const c of opts.connections) {
-        const base = (await point(baselineUrl, c, baselineOp, pairedSeconds)).rps;
-        pairedBaseline.set(`${op.name}@${c}`, base);
-        const r = await point(url, c, op);
-        results.operations.push({
-          name: op.name,
-          connections: c,
-          rps: r.rps,
-          p50_ms: r.p50_ms,
-          p95_ms: r.p95_ms,
-          p99_ms: r.p99_ms,
-          errors: r.errors,
-          non2xx: r.non2xx,
-          logical_errors: r.logicalErrors,
-          ratio_to_baseline: base > 0 ? Math.round((r.rps / base) * 1000) / 1000 : 0,
-        });
-        log(`${op.name.padEnd(18)}c=${String(c).padStart(2)}  ${fmt(r)}  (baseline just before: ${base} req/s)`);
+    const settings: ProducerSettings = { root: ROOT, mainJs: opts.producer, certsDir, dataDir, workers: opts.workers, logFile, profileDir: opts.profile ? profileDir : undefined };
+    await measureEngine(s, 'sqlite', settings);
+    const pgUrl = process.env.BENCH_DATABASE_URL;
+    if (pgUrl) {
+      const schema = await benchSchema(pgUrl, s.runId, opts.register, path.join(tmp, 'pg-scratch'));
+      try {
+        await measureEngine(s, 'postgres', { ...settings, databaseUrl: schema.url, dataDir: path.join(tmp, 'pg-data') }, schema.schema);
+      } finally {
+        await schema.drop();
       }
     }
     await stop(baseline);
-    await stop(producer);
-    fs.closeSync(logFd);
     // kept for inspection (bench/out/ is not committed)
     fs.mkdirSync(path.join(ROOT, 'bench', 'out'), { recursive: true });
     fs.copyFileSync(logFile, path.join(ROOT, 'bench', 'out', 'producer.log'));
 
-    // ---- the peer: node-soap on GetDiagnosis, same data (the producer's database, now closed)
-    if (opts.peer) await measurePeer();
-    async function measurePeer(): Promise<void> {
+    // ---- the peer: node-soap on GetDiagnosis, same data (the producer's SQLite database, now closed)
+    if (opts.peer) {
       const peerPort = await freePort();
-      const peer = await forkServer(
-        'peer-server',
-        cleanEnv({ PRODUCER_CERTS_DIR: certsDir, PRODUCER_DATA_DIR: dataDir, BENCH_PORT: String(peerPort) }),
-      );
-      children.push(peer);
-      const peerOp = benchOperations({ root: ROOT, runId: 'peer' }).find((o) => o.name === 'GetDiagnosis')!;
-      const peerUrl = `https://127.0.0.1:${peerPort}${peerOp.path}`;
-      if (opts.warmup > 0) await point(peerUrl, 16, peerOp, opts.warmup);
+      const peer = await forkServer('peer-server', cleanEnv({ PRODUCER_CERTS_DIR: certsDir, PRODUCER_DATA_DIR: dataDir, BENCH_PORT: String(peerPort) }));
+      const peerUrl = `https://127.0.0.1:${peerPort}${baselineOp.path}`;
+      if (opts.warmup > 0) await point(s, peerUrl, 16, baselineOp, opts.warmup);
       for (const c of opts.connections) {
-        const r = await point(peerUrl, c, peerOp);
-        results.peers.push({ name: 'soap-npm-server', operation: 'GetDiagnosis', connections: c, rps: r.rps, p99_ms: r.p99_ms });
+        const r = await point(s, peerUrl, c, baselineOp);
+        s.results.peers.push({ name: 'soap-npm-server', operation: 'GetDiagnosis', connections: c, rps: r.rps, p99_ms: r.p99_ms });
         log(`peer GetDiagnosis  c=${String(c).padStart(2)}  ${fmt(r)}`);
       }
       await stop(peer);
@@ -372,34 +263,31 @@ async function main(): Promise<void> {
 
     let profile: ProfileSummary | undefined;
     if (opts.profile) profile = summariseProfiles(profileDir, 25);
-
     fs.mkdirSync(opts.out, { recursive: true });
     const previous = readPreviousResults(path.join(opts.out, 'results.json'), (f) => fs.readFileSync(f, 'utf8'));
-    fs.writeFileSync(path.join(opts.out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-    const md = renderMarkdown(results, {
+    fs.writeFileSync(path.join(opts.out, 'results.json'), JSON.stringify(s.results, null, 2) + '\n');
+    const md = renderMarkdown(s.results, {
       durationSeconds: opts.duration,
       register: opts.register,
-      skipped,
+      skipped: [...s.skipped],
       wallSeconds: Math.round((Date.now() - started) / 1000),
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
       profile,
       previous,
-      pairedBaseline,
+      overviewMajor: s.overviewMajor,
+      deepNotMeasured: s.deepNotMeasured,
     });
     fs.writeFileSync(path.join(opts.out, 'results.md'), md);
     log(`wrote ${path.join(opts.out, 'results.json')} and results.md in ${Math.round((Date.now() - started) / 1000)} s`);
   } finally {
-    cleanup();
+    killAll();
+    children.clear();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-function fmt(r: LoadResult): string {
-  const line = `${String(r.rps).padStart(6)} req/s  p50 ${r.p50_ms.toFixed(2)}  p95 ${r.p95_ms.toFixed(2)}  p99 ${r.p99_ms.toFixed(2)} ms  errors ${r.errors}/${r.non2xx}/${r.logicalErrors}  first response ≤ ${r.connectMaxMs.toFixed(0)} ms`;
-  return r.firstFault ? `${line}  first fault: ${r.firstFault}` : line;
-}
-
 main().catch((err: unknown) => {
   process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  killAll();
   process.exit(1);
 });

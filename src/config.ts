@@ -126,6 +126,11 @@ export interface Config {
   readonly auditHmacKey: string | undefined;
   /** SearchPersonnel access-profile overrides per consumer category (validated by the personnel module at start). */
   readonly personnelAccessProfiles: Readonly<Record<string, readonly string[] | null>> | undefined;
+  /**
+   * True only inside `npm run bench`, to measure what durability costs: commits are not synced (SQLite
+   * `synchronous=OFF`, PostgreSQL `synchronous_commit=off`). Never a production option; see BENCH_MARKER.
+   */
+  readonly benchNoDurability: boolean;
 }
 
 /** HSA-ids of the development PKI (spec §4.6). */
@@ -201,6 +206,25 @@ function developmentConsumers(): Record<string, ConsumerRegistration> {
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * The value PRODUCER_BENCH_MARKER must hold for PRODUCER_BENCH_DURABILITY=off to be honoured. The switch
+ * breaks the rule that nothing is answered before it is durable, so it exists for `npm run bench` alone
+ * (its durability-off points, docs/performance.md): without this exact marker beside it, the loader
+ * refuses the configuration and so every entry point refuses to start. Read from the environment only,
+ * never from a configuration file, so that a deployed file can never turn durability off.
+ */
+export const BENCH_MARKER = 'npm-run-bench-only';
+
+function benchNoDurability(env: Env): boolean {
+  const v = env.PRODUCER_BENCH_DURABILITY;
+  if (v === undefined || v === '' || v === 'on') return false;
+  if (v !== 'off') throw new ConfigError('PRODUCER_BENCH_DURABILITY must be on or off');
+  if (env.PRODUCER_BENCH_MARKER !== BENCH_MARKER) {
+    throw new ConfigError('PRODUCER_BENCH_DURABILITY=off is a benchmark-only setting (npm run bench) and is refused here: commits would not be durable');
+  }
+  return true;
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 type FileConfig = Record<string, unknown>;
@@ -415,6 +439,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       'personnel.accessProfiles',
       undefined,
     ),
+    benchNoDurability: benchNoDurability(env),
   };
 }
 

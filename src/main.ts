@@ -9,13 +9,28 @@ import cluster from 'node:cluster';
 import path from 'node:path';
 import client from 'prom-client';
 import { endpointUrls, prepare, startApplication, type Application } from './app.js';
-import { loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { adminUrl, startAdminServer } from './ops/admin.js';
 import { SCHEMA } from './schema.js';
 
-const config = loadConfig();
+/**
+ * A configuration the loader refuses (among them durability switched off outside `npm run bench`,
+ * config.ts) stops the start here, before any file, database or port is touched: one line, exit 1.
+ */
+function loadStartConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    createLogger('info').fatal({ err: err.message }, 'refusing to start: invalid configuration');
+    process.exit(1);
+  }
+}
+
+const config = loadStartConfig();
 const logger = createLogger(config.logLevel);
+if (config.benchNoDurability) logger.warn('durability is OFF (PRODUCER_BENCH_DURABILITY=off): commits are not synced; npm run bench only');
 
 /** Re-reads the configuration into a running application; a bad file is logged and the old state kept. */
 function reload(app: Application): void {

@@ -228,13 +228,15 @@ export async function markDeliveredProgram(
   const sql = sqlFor(job.engine);
   const marked: number[] = [];
   for (const [token, ids] of job.claims) {
-    const changed: Array<{ id: number }> = await m.query(
+    const answer: unknown = await m.query(
       sql(
         `UPDATE ${CASE_TABLES.outbox} SET delivered_at = ?, claimed_until = NULL, claim_token = NULL` +
           ` WHERE claim_token = ? AND id IN (${ids.map(() => '?').join(', ')}) RETURNING id`,
       ),
       [job.at, token, ...ids],
     );
+    // TypeORM answers an UPDATE … RETURNING on PostgreSQL with [rows, affected count], on SQLite with the rows.
+    const changed = (job.engine === 'postgres' ? (answer as [unknown, number])[0] : answer) as Array<{ id: number }>;
     marked.push(...changed.map((r) => Number(r.id)));
   }
   return marked;

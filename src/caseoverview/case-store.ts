@@ -161,17 +161,16 @@ export class CaseStore {
    * claim token and lease. On PostgreSQL the rows are selected `FOR UPDATE SKIP LOCKED`, so two instances
    * polling at once take disjoint rows; the lease then keeps them out of every other poll until this
    * instance reports back. Delivery happens outside any transaction.
+   *
+   * The claim's commit is not synced (WriteOptions.durable false): a claim lost to a power loss only
+   * makes its rows due again, and they are delivered again, which at-least-once delivery allows after a
+   * failure; pushes, which are acknowledged, keep their synced commits (docs/performance.md).
    */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedNotification[]> {
     const now = new Date();
     const token = randomUUID();
-    const rows = await this.db.write(CLAIM_OUTBOX, {
-      engine: this.db.engine,
-      limit: Math.max(1, Math.floor(limit)),
-      now: now.toISOString(),
-      until: new Date(now.getTime() + leaseMs).toISOString(),
-      token,
-    });
+    const claim = { engine: this.db.engine, limit: Math.max(1, Math.floor(limit)), now: now.toISOString(), until: new Date(now.getTime() + leaseMs).toISOString(), token };
+    const rows = await this.db.write(CLAIM_OUTBOX, claim, { durable: false });
     return rows.map((r) => ({
       id: Number(r.id),
       token,
@@ -183,14 +182,16 @@ export class CaseStore {
   /**
    * Marks claimed notifications delivered, all in one transaction (one commit per dispatcher round, not
    * one per notification, so delivery does not compete with pushes for the write lock). Returns the ids
-   * whose claim still held; a missing id means the lease lapsed and the row was re-claimed.
+   * whose claim still held; a missing id means the lease lapsed and the row was re-claimed. Not synced,
+   * like the claim: a mark lost to a power loss means one more delivery of a notification that was
+   * already delivered, which the receiver deduplicates by notificationId.
    */
   async markDelivered(delivered: readonly ClaimedNotification[]): Promise<Set<number>> {
     if (delivered.length === 0) return new Set();
     // One statement per claim token (a round's rows share one): the token guards against a lapsed lease.
     const byToken = new Map<string, number[]>();
     for (const n of delivered) byToken.set(n.token, [...(byToken.get(n.token) ?? []), n.id]);
-    const ids = await this.db.write(MARK_DELIVERED, { engine: this.db.engine, at: new Date().toISOString(), claims: [...byToken] });
+    const ids = await this.db.write(MARK_DELIVERED, { engine: this.db.engine, at: new Date().toISOString(), claims: [...byToken] }, { durable: false });
     return new Set(ids);
   }
 

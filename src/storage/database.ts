@@ -64,7 +64,7 @@ export interface Database {
    * PostgreSQL, whose commits never block this thread, it is `transaction()`. For the hot write
    * paths: pushes, the audit trail, the outbox.
    */
-  write<I, O>(program: DbProgram<I, O>, input: I): Promise<O>;
+  write<I, O>(program: DbProgram<I, O>, input: I, options?: WriteOptions): Promise<O>;
   /**
    * A read whose body is a program: on SQLite it runs on the database thread, outside any transaction,
    * where the page cache stays warm across the hot writes (sqlite-thread.ts says why). PostgreSQL: `read()`.
@@ -73,6 +73,18 @@ export interface Database {
   /** True when the database answers a trivial query (for /health/ready and PingForConfiguration). Never throws. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export interface WriteOptions {
+  /**
+   * false: this commit need not survive a power loss (it is never half-applied, and the next durable
+   * commit makes it durable too): SQLite `synchronous=NORMAL`, PostgreSQL `synchronous_commit=off`, for
+   * this transaction only. Only for bookkeeping whose loss merely repeats work, such as the outbox's
+   * claims and delivery marks (a lost one means a notification is delivered again, which at-least-once
+   * delivery allows after a failure); never for anything answered to a caller. Inside an enclosing
+   * transaction the program takes that transaction's durability. Default true.
+   */
+  readonly durable?: boolean;
 }
 
 interface TransactionOptions {
@@ -101,7 +113,8 @@ export interface OpenDatabaseOptions extends DatabaseSchema {
   readonly busyTimeoutMs?: number;
 }
 
-export type DatabaseConfig = Pick<Config, 'dataDir' | 'databaseUrl'>;
+/** `benchNoDurability`: `npm run bench`'s durability-off points only (config.ts refuses it anywhere else). */
+export type DatabaseConfig = Pick<Config, 'dataDir' | 'databaseUrl'> & Partial<Pick<Config, 'benchNoDurability'>>;
 
 const SQLITE_FILE = 'producer.sqlite';
 /** Key of the session advisory lock that serialises migrations between instances on one PostgreSQL. */
@@ -141,6 +154,7 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
   let description: string;
   const file = path.resolve(config.dataDir, SQLITE_FILE);
   const busy = options.busyTimeoutMs ?? 5000;
+  const durable = config.benchNoDurability !== true;
   if (engine === 'sqlite') {
     // Owner only: created 0600 before SQLite opens it, so its -wal and -shm files are 0600 too.
     ensurePrivateDir(config.dataDir, logger);
@@ -151,17 +165,25 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
       type: 'better-sqlite3',
       database: file,
       timeout: busy,
-      prepareDatabase: (raw: PragmaTarget) => applySqlitePragmas(raw, busy),
+      prepareDatabase: (raw: PragmaTarget) => applySqlitePragmas(raw, busy, durable),
     };
   } else {
     const url = config.databaseUrl as string;
     description = redactUrl(url);
     const schema = options.pgSchema;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`bad PostgreSQL schema name ${schema}`);
+    // Session settings: the URL's own `options` parameter, then ours. They are passed as one `options`,
+    // without the URL's copy, since node-postgres lets a URL parameter override the pool's settings.
+    const { url: poolUrl, options: urlOptions } = splitSessionOptions(url);
+    const sessionOptions = [
+      ...(urlOptions ? [urlOptions] : []),
+      ...(schema ? [`-c search_path=${schema}`] : []),
+      ...(durable ? [] : ['-c synchronous_commit=off']),
+    ];
     dsOptions = {
       ...common,
       type: 'postgres',
-      url,
+      url: poolUrl,
       ...(schema ? { schema } : {}),
       poolErrorHandler: (err: unknown) =>
         logger.warn({ err: describeError(err) }, 'database: idle PostgreSQL connection lost; the pool replaces it'),
@@ -171,7 +193,7 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
         idleTimeoutMillis: 30000,
         keepAlive: true,
         application_name: 'riv-producer',
-        ...(schema ? { options: `-c search_path=${schema}` } : {}),
+        ...(sessionOptions.length > 0 ? { options: sessionOptions.join(' ') } : {}),
       },
     };
   }
@@ -185,7 +207,7 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
   }
   const db =
     engine === 'sqlite'
-      ? new SqliteDatabase(dataSource, description, { file, busyTimeoutMs: busy })
+      ? new SqliteDatabase(dataSource, description, { file, busyTimeoutMs: busy, durable })
       : new PostgresDatabase(dataSource, description);
   if (options.migrate ?? true) {
     try {
@@ -195,8 +217,22 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger, optio
       throw mapDatabaseError(err);
     }
   }
-  logger.info({ database: description, engine }, 'database: open');
+  if (durable) logger.info({ database: description, engine }, 'database: open');
+  else logger.warn({ database: description, engine }, 'database: open WITHOUT durable commits (npm run bench only)');
   return db;
+}
+
+/** A postgres:// URL without its `options` query parameter, and that parameter. */
+function splitSessionOptions(url: string): { url: string; options: string | undefined } {
+  try {
+    const u = new URL(url);
+    const options = u.searchParams.get('options') ?? undefined;
+    if (options === undefined) return { url, options };
+    u.searchParams.delete('options');
+    return { url: u.toString(), options };
+  } catch {
+    return { url, options: undefined }; // the driver reports an unusable URL itself
+  }
 }
 
 async function createPgSchema(url: string, schema: string): Promise<void> {
@@ -249,8 +285,12 @@ abstract class BaseDatabase implements Database {
   abstract read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
   abstract transaction<T>(work: (sql: SqlRunner) => Promise<T>, options?: TransactionOptions): Promise<T>;
 
-  write<I, O>(program: DbProgram<I, O>, input: I): Promise<O> {
-    return this.transaction((sql) => program.run(sql, input));
+  write<I, O>(program: DbProgram<I, O>, input: I, options?: WriteOptions): Promise<O> {
+    const relax = options?.durable === false && this.engine === 'postgres' && !this.current.getStore();
+    return this.transaction(async (sql) => {
+      if (relax) await sql.query('SET LOCAL synchronous_commit = off');
+      return program.run(sql, input);
+    });
   }
 
   readProgram<I, O>(program: DbProgram<I, O>, input: I): Promise<O> {
@@ -282,9 +322,9 @@ class SqliteDatabase extends BaseDatabase {
   private readonly threadLock = new ThreadWriteLock();
   private readonly statements: SqliteStatements;
 
-  constructor(dataSource: DataSource, description: string, connection: { readonly file: string; readonly busyTimeoutMs: number }) {
+  constructor(dataSource: DataSource, description: string, connection: { readonly file: string; readonly busyTimeoutMs: number; readonly durable: boolean }) {
     super(dataSource, description);
-    this.databaseThread = new SqliteThread({ file: connection.file, busyTimeoutMs: connection.busyTimeoutMs, lock: this.threadLock.buffer });
+    this.databaseThread = new SqliteThread({ ...connection, lock: this.threadLock.buffer });
     // TypeORM's sqlite query runner begins transactions with a DEFERRED "BEGIN TRANSACTION"; make them
     // IMMEDIATE (see the header comment). The better-sqlite3 driver hands out one shared query runner.
     // Only TypeORM's own work (migrations) still goes through it; our SQL uses `statements`.
@@ -294,19 +334,19 @@ class SqliteDatabase extends BaseDatabase {
     this.statements = new SqliteStatements((dataSource.driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection);
   }
 
-  override write<I, O>(program: DbProgram<I, O>, input: I): Promise<O> {
-    return this.onDatabaseThread(program, input, false);
+  override write<I, O>(program: DbProgram<I, O>, input: I, options?: WriteOptions): Promise<O> {
+    return this.onDatabaseThread(program, input, false, options?.durable !== false);
   }
 
   override readProgram<I, O>(program: DbProgram<I, O>, input: I): Promise<O> {
     return this.onDatabaseThread(program, input, true);
   }
 
-  private onDatabaseThread<I, O>(program: DbProgram<I, O>, input: I, read: boolean): Promise<O> {
+  private onDatabaseThread<I, O>(program: DbProgram<I, O>, input: I, read: boolean, durable = true): Promise<O> {
     // Inside a transaction of this thread the program joins it, as a nested transaction() would (the
     // database thread would wait for this transaction's lock forever).
     const inTx = this.current.getStore();
-    return inTx ? program.run(inTx, input) : this.databaseThread.run(program, input, read);
+    return inTx ? program.run(inTx, input) : this.databaseThread.run(program, input, read, durable);
   }
 
   read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T> {

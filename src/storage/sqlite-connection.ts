@@ -15,9 +15,11 @@ export interface PragmaTarget {
   pragma(statement: string): unknown;
 }
 
-export function applySqlitePragmas(raw: PragmaTarget, busyTimeoutMs: number): void {
+/** `durable` false only for `npm run bench`'s durability-off points (config.ts refuses it elsewhere). */
+export function applySqlitePragmas(raw: PragmaTarget, busyTimeoutMs: number, durable = true): void {
   raw.pragma('journal_mode = WAL');
-  raw.pragma('synchronous = FULL'); // an acknowledged commit survives power loss (README, Storage)
+  // FULL: every COMMIT syncs the WAL, so an acknowledged commit survives power loss (README, Storage).
+  raw.pragma(`synchronous = ${durable ? 'FULL' : 'OFF'}`);
   raw.pragma(`busy_timeout = ${busyTimeoutMs}`);
   raw.pragma('foreign_keys = ON');
   // Reads through memory-mapped pages instead of a pread() per page-cache miss, and a larger page
@@ -30,9 +32,9 @@ export function applySqlitePragmas(raw: PragmaTarget, busyTimeoutMs: number): vo
 type BetterSqlite3 = new (file: string) => SqliteConnection & PragmaTarget & { close(): void };
 
 /** A better-sqlite3 connection of our own (the database thread's), with the settings above. */
-export function openSqliteConnection(file: string, busyTimeoutMs: number): SqliteConnection & PragmaTarget & { close(): void } {
+export function openSqliteConnection(file: string, busyTimeoutMs: number, durable = true): SqliteConnection & PragmaTarget & { close(): void } {
   const Database = createRequire(import.meta.url)('better-sqlite3') as BetterSqlite3;
   const connection = new Database(file);
-  applySqlitePragmas(connection, busyTimeoutMs);
+  applySqlitePragmas(connection, busyTimeoutMs, durable);
   return connection;
 }

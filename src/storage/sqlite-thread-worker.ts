@@ -5,6 +5,11 @@
  * port. The next transaction takes every request waiting, runs each program under its own SAVEPOINT,
  * and commits once; then each request gets its reply. A program that throws is rolled back to its
  * savepoint and fails alone. Replies are sent only after the COMMIT has returned.
+ *
+ * A group whose every request may lose its commit to a power loss (WriteOptions.durable false in
+ * database.ts: the outbox's bookkeeping) commits with synchronous=NORMAL, i.e. without syncing the WAL;
+ * the next durable commit syncs it. A group with any other request commits with the connection's own
+ * setting (FULL).
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { isDatabaseUnavailable } from './errors.js';
@@ -14,7 +19,7 @@ import { loadProgram, ThreadWriteLock, type SerialisedError, type ThreadReply, t
 
 const data = workerData as SqliteThreadData;
 const port = parentPort!;
-const connection = openSqliteConnection(data.file, data.busyTimeoutMs);
+const connection = openSqliteConnection(data.file, data.busyTimeoutMs, data.durable);
 const statements = new SqliteStatements(connection);
 const lock = new ThreadWriteLock(data.lock);
 
@@ -35,6 +40,8 @@ async function executeGroup(requests: readonly ThreadRequest[]): Promise<ThreadR
   }
   if (runnable.length === 0) return replies;
   const done: ThreadReply[] = [];
+  const relaxed = data.durable && runnable.every(({ request }) => request.durable === false);
+  if (relaxed) connection.pragma('synchronous = NORMAL');
   lock.acquireBlocking();
   try {
     statements.run('BEGIN IMMEDIATE');
@@ -62,6 +69,7 @@ async function executeGroup(requests: readonly ThreadRequest[]): Promise<ThreadR
     return [...replies, ...runnable.map(({ request }): ThreadReply => ({ id: request.id, ok: false, error }))];
   } finally {
     lock.release();
+    if (relaxed) connection.pragma('synchronous = FULL');
   }
   return [...replies, ...done];
 }

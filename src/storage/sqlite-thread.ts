@@ -116,12 +116,16 @@ export interface SqliteThreadData {
   readonly file: string;
   readonly lock: SharedArrayBuffer;
   readonly busyTimeoutMs: number;
+  /** False only for `npm run bench`'s durability-off points (sqlite-connection.ts). */
+  readonly durable: boolean;
 }
 
 export interface ThreadRequest {
   readonly id: number;
   /** A read: runs outside any transaction, ahead of the writes waiting with it. */
   readonly read: boolean;
+  /** False: a write whose commit need not survive a power loss (database.ts, WriteOptions). */
+  readonly durable: boolean;
   readonly module: string;
   readonly name: string;
   readonly input: unknown;
@@ -165,7 +169,7 @@ export class SqliteThread {
     private readonly workerUrl: URL = new URL('./sqlite-thread-worker.js', import.meta.url),
   ) {}
 
-  run<I, O>(program: DbProgram<I, O>, input: I, read = false): Promise<O> {
+  run<I, O>(program: DbProgram<I, O>, input: I, read = false, durable = true): Promise<O> {
     if (this.closed) return Promise.reject(new DatabaseUnavailableError('Database unavailable: closed'));
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
@@ -173,7 +177,7 @@ export class SqliteThread {
       this.pending.set(id, { resolve: resolve as (o: unknown) => void, reject });
       // Keep the process alive only while work is in flight (a CLI must not exit before its commit).
       if (this.pending.size === 1) worker.ref();
-      const request: ThreadRequest = { id, read, module: program.module, name: program.name, input };
+      const request: ThreadRequest = { id, read, durable, module: program.module, name: program.name, input };
       worker.postMessage(request);
     });
   }
