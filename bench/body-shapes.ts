@@ -203,7 +203,7 @@ export interface InProcessRow {
 }
 
 /** The runtime's steps for one body (src/transport/handle-request.ts without transport and TAK): parse, envelope, validate, decode. */
-export function makePipeline(limits: XmlLimits = DEFAULT_SHAPE_LIMITS): (body: Buffer) => string {
+function makePipeline(limits: XmlLimits = DEFAULT_SHAPE_LIMITS): (body: Buffer) => string {
   const validator = EnvelopeValidator.compile(getDiagnosisContract, findProjectRoot());
   const codec = new ContractCodec(getDiagnosisContract);
   codec.warm();

@@ -56,7 +56,7 @@ const BUCKET_US = 10;
 const MAX_MS = 10_000;
 
 /** Fixed-resolution latency histogram: 10 µs buckets up to 10 s (larger values land in the last one). */
-export class LatencyHistogram {
+class LatencyHistogram {
   private readonly counts = new Uint32Array((MAX_MS * 1000) / BUCKET_US + 1);
   private n = 0;
   record(ms: number): void {

@@ -26,9 +26,9 @@ export interface Options {
 }
 
 export const DEMO_REGISTER = 5000;
-export const ALL_OPERATIONS: readonly OperationName[] = ['GetDiagnosis', 'GetDecisionSupport', 'SearchPersonnel', 'PushCaseStatus', 'GetCaseOverview'];
+const ALL_OPERATIONS: readonly OperationName[] = ['GetDiagnosis', 'GetDecisionSupport', 'SearchPersonnel', 'PushCaseStatus', 'GetCaseOverview'];
 
-export const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--warmup S] [--workers N|auto] [--connections 1,16,64]
+const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--warmup S] [--workers N|auto] [--connections 1,16,64]
        [--register N] [--operations ${ALL_OPERATIONS.join(',')}] [--no-peer] [--profile] [--out DIR] [--producer main.js]
        [--deep-cases N]
 PostgreSQL points too when BENCH_DATABASE_URL=postgres://… is set (the bench works in a schema of its own there).`;

@@ -11,7 +11,7 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-export interface ProfileEntry {
+interface ProfileEntry {
   readonly fn: string;
   readonly where: string;
   readonly selfMs: number;

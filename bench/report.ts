@@ -27,7 +27,7 @@ export interface OperationEntry {
   cases_per_subject?: number;
 }
 
-export interface FsyncFigure {
+interface FsyncFigure {
   p50_ms: number;
   filesystem: string;
 }
@@ -70,7 +70,7 @@ export const DURABLE_OPERATIONS: readonly string[] = ['SearchPersonnel', 'PushCa
 const DEFAULT_CASES = 10;
 
 /** Entries are one point each: an operation, engine, durability, cases per subject and connection count. */
-export function entryKey(o: Pick<OperationEntry, 'name' | 'engine' | 'durable' | 'connections' | 'cases_per_subject'>): string {
+function entryKey(o: Pick<OperationEntry, 'name' | 'engine' | 'durable' | 'connections' | 'cases_per_subject'>): string {
   return `${o.name}|${o.engine}|${o.durable ? 'durable' : 'off'}|${o.cases_per_subject ?? ''}|${o.connections}`;
 }
 

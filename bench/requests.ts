@@ -49,7 +49,7 @@ export function endpointPath(op: OperationName | SetupOperationName, major = 1):
 }
 
 /** The responder namespace of an operation's major version (version 1's are in src/config.ts). */
-export function responderNamespace(op: OperationName | SetupOperationName, major = 1): string {
+function responderNamespace(op: OperationName | SetupOperationName, major = 1): string {
   if (op === 'UpdateCaseOverviewConsent' || major !== 1) return `urn:riv:${DOMAIN_PATHS[op].replaceAll('/', ':')}:${op}Responder:${major}`;
   return CONTRACT_NAMESPACES[op];
 }
@@ -69,7 +69,7 @@ function envelope(op: OperationName | SetupOperationName, body: string, extraNs 
 }
 
 /** Every ICD-10 code the demo FMB set mentions (diagnoses and decision-support code lists). */
-export function demoIcd10Codes(root: string): string[] {
+function demoIcd10Codes(root: string): string[] {
   const file = path.join(root, 'src', 'insurancemedicine', 'demo', 'fmb-demo.json');
   const data = JSON.parse(fs.readFileSync(file, 'utf8')) as {
     diagnoses: Array<{ code: string }>;
@@ -100,7 +100,7 @@ export const POOL_SIZE = 1000;
 /** Subjects of the timed pushes (each push a new case of one of them). */
 const PUSH_SUBJECTS = 2000;
 /** Subjects GetCaseOverview reads, each seeded with exactly `casesPerSubject` cases before timing. */
-export const OVERVIEW_SUBJECTS = 200;
+const OVERVIEW_SUBJECTS = 200;
 /** Cases per subject of the overview points that the targets judge (the `cases_per_subject` 10 entry). */
 export const CASES_PER_SUBJECT = 10;
 

@@ -15,9 +15,9 @@ export type ConsumerCategory =
   | 'CASE_SYSTEM'
   | 'CASE_VIEW'
   | 'MANDATE_REGISTER';
-export type SignaturePolicy = 'none' | 'optional' | 'required';
+type SignaturePolicy = 'none' | 'optional' | 'required';
 /** Whether the case hub needs a person's consent to store and show their cases (docs/hub-people.md#consent). */
-export type CaseConsentMode = 'required' | 'off';
+type CaseConsentMode = 'required' | 'off';
 
 /** One TAK row (tjänsteadresseringskatalog): who may call which contract at which logical address. */
 export interface TakEntry {
@@ -321,10 +321,10 @@ function asSecret(v: unknown, name: string): string | undefined {
 }
 
 /** The development webhook secret's file name in the data directory (`npm start` writes it, `npm run view` reads it). */
-export const WEBHOOK_SECRET_FILE = 'webhook-secret';
+const WEBHOOK_SECRET_FILE = 'webhook-secret';
 
 /** Default logical address served when PRODUCER_LOGICAL_ADDRESSES is unset. */
-export const DEFAULT_LOGICAL_ADDRESSES = ['TEST-PRODUCER'] as const;
+const DEFAULT_LOGICAL_ADDRESSES = ['TEST-PRODUCER'] as const;
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const file = readFileConfig(env);

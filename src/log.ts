@@ -84,7 +84,7 @@ const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
  * third of all the memory a request allocates (docs/performance.md). Copies only what it censors; the
  * caller's objects are never changed. Errors are left to pino's error serializer whole.
  */
-export function censorPersonal(obj: Record<string, unknown>): Record<string, unknown> {
+function censorPersonal(obj: Record<string, unknown>): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (const key in obj) {
     if (!own(obj, key)) continue;

@@ -16,7 +16,7 @@ import { createPrivateFile } from '../private-files.js';
 
 export const SIGNATURE_HEADER = 'x-riv-signature';
 /** How far the signing time may lie from the receiver's clock, either way (clock skew plus transit). */
-export const MAX_SIGNATURE_AGE_S = 300;
+const MAX_SIGNATURE_AGE_S = 300;
 
 function mac(secret: string, timestamp: string, body: string | Buffer): Buffer {
   return crypto.createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest();
