@@ -1,5 +1,5 @@
 /**
- * The "limit" of `npm run bench` (spec §8): a raw node:https server built by the producer's own
+ * The "limit" of `npm run bench` (docs/performance.md): a raw node:https server built by the producer's own
  * createHttpsServer (the same server key, trust store, CRL, requestCert + rejectUnauthorized,
  * TLS ≥ 1.2, keep-alive and timeouts) that reads the request body and answers a fixed SOAP body of
  * similar size. Runs as its own process (forked by bench/run.ts), with the same worker count as the

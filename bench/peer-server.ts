@@ -1,5 +1,5 @@
 /**
- * The peer of `npm run bench` (spec §8): the `soap` npm package's server on the GetDiagnosis contract,
+ * The peer of `npm run bench` (docs/performance.md): the `soap` npm package's server on the GetDiagnosis contract,
  * over the same mutual TLS, answering from the same FMB data through the same domain handler, so the
  * comparison measures the SOAP stack, not the lookup. Runs as its own process (forked by bench/run.ts).
  *

@@ -75,7 +75,7 @@ function entryKey(o: Pick<OperationEntry, 'name' | 'engine' | 'durable' | 'conne
 }
 
 /**
- * The §8 targets of docs/design.md (Performance targets), judged from the figures of one run, per
+ * The targets of docs/design.md (Performance targets), judged from the figures of one run, per
  * engine: every target gets a verdict, or "not measured: why".
  */
 export function judgeTargets(r: BenchResults, ctx: Pick<ReportContext, 'register' | 'overviewMajor' | 'deepNotMeasured'>): TargetVerdict[] {

@@ -207,7 +207,7 @@ export function benchOperations(options: RequestOptions): BenchOperation[] {
         FMB_NS,
       ),
     ),
-    // spec §8: "name prefix plus profession" on the 500k register
+    // the "name prefix plus profession" target (docs/design.md, Performance targets) on the 500k register
     op('SearchPersonnel', 'supervisor', () =>
       envelope(
         'SearchPersonnel',

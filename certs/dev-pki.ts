@@ -1,4 +1,4 @@
-/** The development PKI of spec §4.6: fixed role names, file names and HSA-ids (tests and tools rely on them). */
+/** The development PKI (README, "Development PKI"): fixed role names, file names and HSA-ids (tests and tools rely on them). */
 import path from 'node:path';
 
 export interface DevRole {

@@ -133,7 +133,7 @@ export interface Config {
   readonly benchNoDurability: boolean;
 }
 
-/** HSA-ids of the development PKI (spec §4.6). */
+/** HSA-ids of the development PKI (README, "Development PKI"). */
 export const DEV_HSA = {
   journalSystem: 'SE5599999991-1001',
   supervisor: 'SE5599999991-1002',
@@ -164,7 +164,7 @@ export const CONTRACT_NAMESPACES = {
   PingForConfiguration: 'urn:riv:itintegration:monitoring:PingForConfigurationResponder:1',
 } as const;
 
-/** The development TAK of spec §4.6, on every served logical address. */
+/** The development TAK (README, "Development PKI"), on every served logical address. */
 function developmentTak(): TakEntry[] {
   const grants: Array<[string, Array<keyof typeof CONTRACT_NAMESPACES>]> = [
     [DEV_HSA.journalSystem, ['GetDiagnosis', 'GetDecisionSupport', 'SearchPersonnel', 'PingForConfiguration']],
