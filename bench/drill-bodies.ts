@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureDevPki } from '../certs/generate.js';
@@ -18,6 +17,7 @@ import { findProjectRoot } from '../src/project-root.js';
 import { bodyShapes, measureInProcess, SHAPE_OPERATION, type BodyShape } from './body-shapes.js';
 import type { ClientTls } from './load.js';
 import type { DrillTable } from './drill-table.js';
+import { freePort } from './processes.js';
 
 interface DrillOptions {
   readonly port: number;
@@ -127,17 +127,6 @@ async function drillBodyShapes(options: DrillOptions): Promise<DrillRow[]> {
 }
 
 // ------------------------------------------------------------------------------------ run alone
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitReady(adminPort: number): Promise<void> {
   for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
