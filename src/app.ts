@@ -14,6 +14,7 @@ import {
   pingForConfigurationContract,
   pushCaseStatusV1Contract,
   searchPersonnelContract,
+  updateCaseOverviewConsentContract,
   updateMandateContract,
 } from '../contracts/index.js';
 import { ensureDevPki } from '../certs/generate.js';
@@ -124,6 +125,7 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   producer.addService(getCaseOverviewV1Contract, caseHub.overview);
   producer.addService(updateMandateContract, caseHub.updateMandate);
   producer.addService(getMandatesContract, caseHub.getMandates);
+  producer.addService(updateCaseOverviewConsentContract, caseHub.updateConsent);
 
   producer.events.on('request', (o) => metrics.recordRequest(o));
   producer.events.on('tlsRefused', (r) => metrics.recordTlsRefusal(r.reason));
