@@ -57,7 +57,7 @@ describe('house rules', () => {
     const factories = handlerFactories();
     assert.deepEqual(
       factories.map((f) => f.operation).sort(),
-      ['GetCaseOverview', 'GetDecisionSupport', 'GetDiagnosis', 'PingForConfiguration', 'PushCaseStatus', 'SearchPersonnel'],
+      ['GetCaseOverview', 'GetDecisionSupport', 'GetDiagnosis', 'GetMandates', 'PingForConfiguration', 'PushCaseStatus', 'SearchPersonnel', 'UpdateCaseOverviewConsent', 'UpdateMandate'],
       'one factory per served contract',
     );
     for (const f of factories) {
