@@ -47,6 +47,12 @@ describe('call: building requests (no producer needed)', () => {
       [['GetCaseOverview', '--pnr', '191212121212', '--status', 'CLOSED'], [/personalIdentityNumber>191212121212</, /status>CLOSED</]],
       [['PushCaseStatus', '--case-id', 'C-1', '--status', 'CLOSED'], [/caseId>C-1</, /status>CLOSED</]],
       [['PingForConfiguration', '--logical-address', 'OTHER'], [/LogicalAddress[^>]*>OTHER</, /logicalAddress>OTHER</]],
+      [['UpdateCaseOverviewConsent', '--pnr', '191212121212', '--action', 'REVOKE'], [/action>REVOKE</, /personalIdentityNumber>191212121212</]],
+      [['UpdateMandate', '--mandate-id', 'M-1', '--representative', '198507099805', '--scope-category', 'Bygglov'], [/mandateId>M-1</, /representative>198507099805</]],
+      [['UpdateMandate', '--revoke', 'M-1'], [/revoke>M-1</]],
+      [['GetMandates', '--representative', '198507099805'], [/representative>198507099805</]],
+      [['PushCaseStatus', '--major', '2', '--org-number', '2120000142', '--committee', 'SN', '--service-area', 'SOL_IFO'], [/PushCaseStatusResponder:2/, /committee>/, /serviceArea>SOL_IFO</]],
+      [['GetCaseOverview', '--major', '2', '--pnr', '191212121212', '--representative', '198507099805', '--max-results', '5'], [/GetCaseOverviewResponder:2/, /representative>198507099805</, /maxResults>5</]],
     ];
     for (const [argv, patterns] of cases) {
       const plan = planCall(argv, config);
@@ -67,6 +73,10 @@ describe('call: building requests (no producer needed)', () => {
     assert.throws(() => planCall(['GetDiagnosis', '--family-name', 'x'], config), /Unknown option/);
     assert.throws(() => planCall(['GetDiagnosis', '--file', 'x.xml', '--code', 'F32'], config), /--file is sent as it is/);
     assert.throws(() => planCall(['NoSuchOperation'], config), /unknown operation/);
+    assert.throws(() => planCall(['GetCaseOverview', '--representative', '198507099805'], config), /--representative exists in GetCaseOverview 2 only/);
+    assert.throws(() => planCall(['GetDiagnosis', '--major', '2'], config), /has no major version 2/);
+    assert.equal(planCall(['PushCaseStatus'], config).ref.contract.major, 1, 'without --major: version 1, as before');
+    assert.equal(planCall(['PushCaseStatus', '--major', '2'], config).url.endsWith('/PushCaseStatus/2/rivtabp21'), true);
   });
 });
 
