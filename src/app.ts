@@ -10,9 +10,11 @@ import {
   getDecisionSupportContract,
   getCaseOverviewV1Contract,
   getDiagnosisContract,
+  getMandatesContract,
   pingForConfigurationContract,
   pushCaseStatusV1Contract,
   searchPersonnelContract,
+  updateMandateContract,
 } from '../contracts/index.js';
 import { ensureDevPki } from '../certs/generate.js';
 import type { Config } from './config.js';
@@ -120,6 +122,8 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   const caseHub = createCaseHub(config, logger, db, audit, hashIdentifier);
   producer.addService(pushCaseStatusV1Contract, caseHub.push);
   producer.addService(getCaseOverviewV1Contract, caseHub.overview);
+  producer.addService(updateMandateContract, caseHub.updateMandate);
+  producer.addService(getMandatesContract, caseHub.getMandates);
 
   producer.events.on('request', (o) => metrics.recordRequest(o));
   producer.events.on('tlsRefused', (r) => metrics.recordTlsRefusal(r.reason));

@@ -1,5 +1,5 @@
 /**
- * Composition of the case hub for src/app.ts: keys, store, both handlers and the outbox dispatcher.
+ * Composition of the case hub for src/app.ts: keys, stores, the handlers and the outbox dispatcher.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -10,15 +10,23 @@ import type { PushCaseStatusV1ResponderInterface } from '../../contracts/caseman
 import type { RequestContext } from '../soap/context.js';
 import { CaseStore } from './case-store.js';
 import { createGetCaseOverviewHandler } from './get-case-overview.js';
+import { createGetMandatesHandler } from './get-mandates.js';
 import { CaseKeyRing } from './keys.js';
 import { createNotifier, OutboxDispatcher, type DispatcherOptions, type Notifier } from './notifier.js';
 import { createPushCaseStatusHandler, SigningCertificates } from './push-case-status.js';
+import { MandateStore } from './mandate-store.js';
+import { createUpdateMandateHandler } from './update-mandate.js';
+import type { GetMandatesResponderInterface } from '../../contracts/casemanagement/caseoverview/GetMandatesInteraction.js';
+import type { UpdateMandateResponderInterface } from '../../contracts/casemanagement/caseoverview/UpdateMandateInteraction.js';
 
 export interface CaseHub {
   readonly store: CaseStore;
   readonly dispatcher: OutboxDispatcher;
   readonly push: PushCaseStatusV1ResponderInterface<RequestContext>;
   readonly overview: GetCaseOverviewV1ResponderInterface<RequestContext>;
+  readonly mandates: MandateStore;
+  readonly updateMandate: UpdateMandateResponderInterface<RequestContext>;
+  readonly getMandates: GetMandatesResponderInterface<RequestContext>;
   /** Called on a configuration reload: the registered signing certificates are read afresh on next use. */
   reload(): void;
   /** Finishes queued pushes and stops the dispatcher. */
@@ -45,11 +53,15 @@ export function createCaseHub(
   dispatcher.start();
   const d = dispatcher;
   const certificates = new SigningCertificates(config.certsDir);
+  const mandates = new MandateStore(db, keys);
   return {
     store,
     dispatcher: d,
     push: createPushCaseStatusHandler({ store, audit, hashIdentifier, certificates }),
     overview: createGetCaseOverviewHandler({ store, keys, audit, hashIdentifier, maxCriteria: config.limits.maxCriteria }),
+    mandates,
+    updateMandate: createUpdateMandateHandler({ db, keys, audit, hashIdentifier, maxCriteria: config.limits.maxCriteria }),
+    getMandates: createGetMandatesHandler({ mandates, keys, audit, hashIdentifier }),
     reload() {
       certificates.clear();
     },
