@@ -12,6 +12,7 @@ import {
   getDiagnosisContract,
   pingForConfigurationContract,
   pushCaseStatusV1Contract,
+  pushCaseStatusV2Contract,
   searchPersonnelContract,
 } from '../contracts/index.js';
 import { ensureDevPki } from '../certs/generate.js';
@@ -118,7 +119,8 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   );
 
   const caseHub = createCaseHub(config, logger, db, audit, hashIdentifier);
-  producer.addService(pushCaseStatusV1Contract, caseHub.push);
+  producer.addService(pushCaseStatusV1Contract, caseHub.push); // deprecated (README, "Case hub")
+  producer.addService(pushCaseStatusV2Contract, caseHub.pushV2);
   producer.addService(getCaseOverviewV1Contract, caseHub.overview);
 
   producer.events.on('request', (o) => metrics.recordRequest(o));

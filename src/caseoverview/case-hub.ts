@@ -1,5 +1,5 @@
 /**
- * Composition of the case hub for src/app.ts: keys, store, both handlers and the outbox dispatcher.
+ * Composition of the case hub for src/app.ts: keys, store, the handlers of both majors and the outbox dispatcher.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -7,17 +7,20 @@ import type { AuditLog } from '../storage/audit.js';
 import type { Database } from '../storage/database.js';
 import type { GetCaseOverviewV1ResponderInterface } from '../../contracts/casemanagement/caseoverview/GetCaseOverviewInteraction_1.js';
 import type { PushCaseStatusV1ResponderInterface } from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction_1.js';
+import type { PushCaseStatusV2ResponderInterface } from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction_2.js';
 import type { RequestContext } from '../soap/context.js';
 import { CaseStore } from './case-store.js';
-import { createGetCaseOverviewHandler } from './get-case-overview.js';
+import { createGetCaseOverviewV1Handler } from './get-case-overview.js';
 import { CaseKeyRing } from './keys.js';
 import { createNotifier, OutboxDispatcher, type DispatcherOptions, type Notifier } from './notifier.js';
-import { createPushCaseStatusHandler, SigningCertificates } from './push-case-status.js';
+import { createPushCaseStatusV1Handler, createPushCaseStatusV2Handler, SigningCertificates } from './push-case-status.js';
 
 export interface CaseHub {
   readonly store: CaseStore;
   readonly dispatcher: OutboxDispatcher;
+  /** PushCaseStatus 1.0 (deprecated) and 2.0. */
   readonly push: PushCaseStatusV1ResponderInterface<RequestContext>;
+  readonly pushV2: PushCaseStatusV2ResponderInterface<RequestContext>;
   readonly overview: GetCaseOverviewV1ResponderInterface<RequestContext>;
   /** Called on a configuration reload: the registered signing certificates are read afresh on next use. */
   reload(): void;
@@ -31,7 +34,7 @@ export interface CaseHubOptions {
 }
 
 export function createCaseHub(
-  config: Pick<Config, 'keysFile' | 'certsDir' | 'notifier' | 'limits'>,
+  config: Pick<Config, 'keysFile' | 'certsDir' | 'notifier' | 'limits' | 'caseConsent'>,
   logger: Logger,
   db: Database,
   audit: AuditLog,
@@ -45,11 +48,13 @@ export function createCaseHub(
   dispatcher.start();
   const d = dispatcher;
   const certificates = new SigningCertificates(config.certsDir);
+  const pushDeps = { store, audit, hashIdentifier, certificates, consent: config.caseConsent };
   return {
     store,
     dispatcher: d,
-    push: createPushCaseStatusHandler({ store, audit, hashIdentifier, certificates }),
-    overview: createGetCaseOverviewHandler({ store, keys, audit, hashIdentifier, maxCriteria: config.limits.maxCriteria }),
+    push: createPushCaseStatusV1Handler(pushDeps),
+    pushV2: createPushCaseStatusV2Handler(pushDeps),
+    overview: createGetCaseOverviewV1Handler({ store, keys, audit, hashIdentifier, maxCriteria: config.limits.maxCriteria }),
     reload() {
       certificates.clear();
     },
