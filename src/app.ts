@@ -13,6 +13,7 @@ import {
   getMandatesContract,
   pingForConfigurationContract,
   pushCaseStatusV1Contract,
+  pushCaseStatusV2Contract,
   searchPersonnelContract,
   updateMandateContract,
 } from '../contracts/index.js';
@@ -120,7 +121,8 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   );
 
   const caseHub = createCaseHub(config, logger, db, audit, hashIdentifier);
-  producer.addService(pushCaseStatusV1Contract, caseHub.push);
+  producer.addService(pushCaseStatusV1Contract, caseHub.push); // deprecated (README, "Case hub")
+  producer.addService(pushCaseStatusV2Contract, caseHub.pushV2);
   producer.addService(getCaseOverviewV1Contract, caseHub.overview);
   producer.addService(updateMandateContract, caseHub.updateMandate);
   producer.addService(getMandatesContract, caseHub.getMandates);

@@ -17,6 +17,7 @@ import { createLogger } from '../src/log.js';
 import { logNotifier } from '../src/caseoverview/notifier.js';
 import { startTestApp, type TestApp } from './helpers/app-fixture.js';
 import { hasPostgres } from './helpers/engines.js';
+import { giveConsent } from './helpers/consent.js';
 import { OVERVIEW_ACTION, PUSH_ACTION, identityNumber, overviewEnvelope, pathOf, pushEnvelope, texts, type CaseFields } from './helpers/case-envelopes.js';
 
 interface Received {
@@ -64,6 +65,7 @@ describe('case hub outbox and webhook [sqlite]', () => {
   before(async () => {
     hook = await webhook(3);
     t = await startTestApp({ PRODUCER_DEMO_DATA: 'false', PRODUCER_NOTIFIER: 'webhook', PRODUCER_WEBHOOK_URL: hook.url });
+    await giveConsent(t.db, t.config.keysFile, subject);
   });
   after(async () => {
     await t?.close();
@@ -129,6 +131,7 @@ describe('case hub: two instances on one PostgreSQL', { skip: !hasPostgres() && 
   const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-case-pg-'));
   let a: TestApp;
   let b: TestApp;
+  const subjects = Array.from({ length: 6 }, (_, i) => identityNumber('19800101', 100 + i));
   let hook: Awaited<ReturnType<typeof webhook>>;
 
   before(async () => {
@@ -151,6 +154,7 @@ describe('case hub: two instances on one PostgreSQL', { skip: !hasPostgres() && 
     };
     a = await startTestApp(env);
     b = await startTestApp(env);
+    await giveConsent(a.db, a.config.keysFile, ...subjects);
   });
   after(async () => {
     await a?.close();
@@ -166,7 +170,6 @@ describe('case hub: two instances on one PostgreSQL', { skip: !hasPostgres() && 
   });
 
   it('pushes through one, reads through the other, and delivers every change exactly once', async () => {
-    const subjects = Array.from({ length: 6 }, (_, i) => identityNumber('19800101', 100 + i));
     const pushes: Promise<string[]>[] = [];
     let expected = 0;
     for (let i = 0; i < 24; i++) {

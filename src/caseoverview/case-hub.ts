@@ -1,5 +1,5 @@
 /**
- * Composition of the case hub for src/app.ts: keys, stores, the handlers and the outbox dispatcher.
+ * Composition of the case hub for src/app.ts: keys, stores, the handlers of both majors and the outbox dispatcher.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -7,13 +7,14 @@ import type { AuditLog } from '../storage/audit.js';
 import type { Database } from '../storage/database.js';
 import type { GetCaseOverviewV1ResponderInterface } from '../../contracts/casemanagement/caseoverview/GetCaseOverviewInteraction_1.js';
 import type { PushCaseStatusV1ResponderInterface } from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction_1.js';
+import type { PushCaseStatusV2ResponderInterface } from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction_2.js';
 import type { RequestContext } from '../soap/context.js';
 import { CaseStore } from './case-store.js';
-import { createGetCaseOverviewHandler } from './get-case-overview.js';
+import { createGetCaseOverviewV1Handler } from './get-case-overview.js';
 import { createGetMandatesHandler } from './get-mandates.js';
 import { CaseKeyRing } from './keys.js';
 import { createNotifier, OutboxDispatcher, type DispatcherOptions, type Notifier } from './notifier.js';
-import { createPushCaseStatusHandler, SigningCertificates } from './push-case-status.js';
+import { createPushCaseStatusV1Handler, createPushCaseStatusV2Handler, SigningCertificates } from './push-case-status.js';
 import { MandateStore } from './mandate-store.js';
 import { createUpdateMandateHandler } from './update-mandate.js';
 import type { GetMandatesResponderInterface } from '../../contracts/casemanagement/caseoverview/GetMandatesInteraction.js';
@@ -22,7 +23,9 @@ import type { UpdateMandateResponderInterface } from '../../contracts/casemanage
 export interface CaseHub {
   readonly store: CaseStore;
   readonly dispatcher: OutboxDispatcher;
+  /** PushCaseStatus 1.0 (deprecated) and 2.0. */
   readonly push: PushCaseStatusV1ResponderInterface<RequestContext>;
+  readonly pushV2: PushCaseStatusV2ResponderInterface<RequestContext>;
   readonly overview: GetCaseOverviewV1ResponderInterface<RequestContext>;
   readonly mandates: MandateStore;
   readonly updateMandate: UpdateMandateResponderInterface<RequestContext>;
@@ -39,7 +42,7 @@ export interface CaseHubOptions {
 }
 
 export function createCaseHub(
-  config: Pick<Config, 'keysFile' | 'certsDir' | 'notifier' | 'limits'>,
+  config: Pick<Config, 'keysFile' | 'certsDir' | 'notifier' | 'limits' | 'caseConsent'>,
   logger: Logger,
   db: Database,
   audit: AuditLog,
@@ -54,11 +57,13 @@ export function createCaseHub(
   const d = dispatcher;
   const certificates = new SigningCertificates(config.certsDir);
   const mandates = new MandateStore(db, keys);
+  const pushDeps = { store, audit, hashIdentifier, certificates, consent: config.caseConsent };
   return {
     store,
     dispatcher: d,
-    push: createPushCaseStatusHandler({ store, audit, hashIdentifier, certificates }),
-    overview: createGetCaseOverviewHandler({ store, keys, audit, hashIdentifier, maxCriteria: config.limits.maxCriteria }),
+    push: createPushCaseStatusV1Handler(pushDeps),
+    pushV2: createPushCaseStatusV2Handler(pushDeps),
+    overview: createGetCaseOverviewV1Handler({ store, keys, audit, hashIdentifier, maxCriteria: config.limits.maxCriteria }),
     mandates,
     updateMandate: createUpdateMandateHandler({ db, keys, audit, hashIdentifier, maxCriteria: config.limits.maxCriteria }),
     getMandates: createGetMandatesHandler({ mandates, keys, audit, hashIdentifier }),

@@ -28,8 +28,10 @@ import {
   type PushOutcome,
   type PushResult,
 } from './case-rows.js';
+import { consentStatusOf, readConsent } from './consent-store.js';
+import { caseScopeValues } from './coverage.js';
 import { CaseKeyRing } from './keys.js';
-import { CASE_TABLES } from './schema.js';
+import { CASE_TABLES, storedSubjectKind } from './schema.js';
 
 /** Ids per `IN (…)` list, well under SQLite's bound-parameter limit. */
 const IN_CHUNK = 400;
@@ -78,9 +80,10 @@ function pushAuditEntry(input: PushInput, result: PushResult): AuditEntryInput {
     recordCount: result.outcome === 'CREATED' || result.outcome === 'UPDATED' ? 1 : 0,
     criteria: {
       ...input.audit.criteria,
-      revision: result.revision,
+      revision: result.revision ?? null,
       signed: input.evidence !== undefined,
       notified: result.notificationId !== undefined,
+      consentStatus: result.consentStatus ?? null,
     },
   };
 }
@@ -109,6 +112,15 @@ async function applyOne(m: SqlRunner, engine: Engine, keys: CaseKeyRing, input: 
   const sql = sqlFor(engine);
   const c = input.content;
   const sender = c.senderOrganisation.organisationNumber;
+  const subjectHash = keys.subjectHash(c.subject.id);
+  // Consent, last of the checks and inside this transaction: FOR SHARE on PostgreSQL, so a revocation (FOR UPDATE,
+  // then erasure) waits for this push or this push waits and sees REVOKED (docs/hub-people.md#pushes-and-consent).
+  const kind = storedSubjectKind(c.subject.kind);
+  const consentStatus = kind === 'person' ? consentStatusOf(await readConsent(m, engine, subjectHash, 'share')) : undefined;
+  const withConsent = (r: PushResult): PushResult => (consentStatus ? { ...r, consentStatus } : r);
+  if (consentStatus !== undefined && consentStatus !== 'ACTIVE' && input.consent === 'required') {
+    return { outcome: 'NO_CONSENT', consentStatus };
+  }
   const mac = keys.contentMac(canonicalJson(c));
   const lock = engine === 'postgres' ? ' FOR UPDATE' : '';
   const rows: CaseRow[] = await m.query(
@@ -118,7 +130,15 @@ async function applyOne(m: SqlRunner, engine: Engine, keys: CaseKeyRing, input: 
   const existing = rows[0];
   const now = new Date().toISOString();
   const seal = () => keys.seal(JSON.stringify(c), aad.case(sender, c.caseId));
-  const subjectHash = keys.subjectHash(c.subject.id);
+  const scope = caseScopeValues(
+    {
+      senderOrganisation: sender,
+      ...(c.category === undefined ? {} : { category: c.category }),
+      ...(c.committee === undefined ? {} : { committeeCode: c.committee.code }),
+      ...(c.serviceArea === undefined ? {} : { serviceArea: c.serviceArea }),
+    },
+    keys.scopeHash.bind(keys),
+  );
   let caseRowId: number;
   let revision: number;
   let outcome: PushOutcome;
@@ -126,10 +146,10 @@ async function applyOne(m: SqlRunner, engine: Engine, keys: CaseKeyRing, input: 
     const sealed = seal();
     const inserted: Array<{ id: number }> = await m.query(
       sql(
-        `INSERT INTO ${CASE_TABLES.case} (sender_org, case_id, subject_hash, status, case_updated, revision, content_mac, key_id, content, stored_at)` +
-          ` VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`,
+        `INSERT INTO ${CASE_TABLES.case} (sender_org, case_id, subject_hash, status, case_updated, revision, content_mac, key_id, content, stored_at,` +
+          ` subject_kind, category_hash, committee_hash, service_area_hash) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       ),
-      [sender, c.caseId, subjectHash, c.status, c.caseUpdated, mac, sealed.keyId, sealed.blob, now],
+      [sender, c.caseId, subjectHash, c.status, c.caseUpdated, mac, sealed.keyId, sealed.blob, now, kind, scope.category_hash, scope.committee_hash, scope.service_area_hash],
     );
     caseRowId = Number(inserted[0]!.id);
     revision = 1;
@@ -137,9 +157,9 @@ async function applyOne(m: SqlRunner, engine: Engine, keys: CaseKeyRing, input: 
   } else {
     const current = Number(existing.revision);
     // Ordering is by caseUpdated (README, "Case hub"); both sides are fixed-width UTC ISO text.
-    if (c.caseUpdated < existing.case_updated) return { outcome: 'STALE', revision: current };
+    if (c.caseUpdated < existing.case_updated) return withConsent({ outcome: 'STALE', revision: current });
     if (c.caseUpdated === existing.case_updated) {
-      return { outcome: existing.content_mac === mac ? 'UNCHANGED' : 'CONFLICT', revision: current };
+      return withConsent({ outcome: existing.content_mac === mac ? 'UNCHANGED' : 'CONFLICT', revision: current });
     }
     caseRowId = Number(existing.id);
     revision = current + 1;
@@ -147,9 +167,10 @@ async function applyOne(m: SqlRunner, engine: Engine, keys: CaseKeyRing, input: 
     const sealed = seal();
     await m.query(
       sql(
-        `UPDATE ${CASE_TABLES.case} SET subject_hash = ?, status = ?, case_updated = ?, revision = ?, content_mac = ?, key_id = ?, content = ?, stored_at = ? WHERE id = ?`,
+        `UPDATE ${CASE_TABLES.case} SET subject_hash = ?, status = ?, case_updated = ?, revision = ?, content_mac = ?, key_id = ?, content = ?, stored_at = ?,` +
+          ` subject_kind = ?, category_hash = ?, committee_hash = ?, service_area_hash = ? WHERE id = ?`,
       ),
-      [subjectHash, c.status, c.caseUpdated, revision, mac, sealed.keyId, sealed.blob, now, caseRowId],
+      [subjectHash, c.status, c.caseUpdated, revision, mac, sealed.keyId, sealed.blob, now, kind, scope.category_hash, scope.committee_hash, scope.service_area_hash, caseRowId],
     );
   }
 
@@ -185,7 +206,7 @@ async function applyOne(m: SqlRunner, engine: Engine, keys: CaseKeyRing, input: 
       [notificationId, caseRowId, now, o.keyId, o.blob, now],
     );
   }
-  return { outcome, revision, ...(notificationId ? { notificationId } : {}) };
+  return withConsent({ outcome, revision, ...(notificationId ? { notificationId } : {}) });
 }
 
 // ---------------------------------------------------------------------------------------------

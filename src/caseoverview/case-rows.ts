@@ -4,14 +4,18 @@
  * additional authenticated data that binds each sealed blob to its row.
  */
 import type { AuditEntryInput } from '../storage/audit.js';
+import type { ConsentStatus } from './consent-store.js';
 import { CASE_TABLES } from './schema.js';
 import type { CaseContent, Subject } from './validation.js';
 
-export type PushOutcome = 'CREATED' | 'UPDATED' | 'UNCHANGED' | 'STALE' | 'CONFLICT';
+/** NO_CONSENT: a person subject without active consent while consent is required; nothing was stored. */
+export type PushOutcome = 'CREATED' | 'UPDATED' | 'UNCHANGED' | 'STALE' | 'CONFLICT' | 'NO_CONSENT';
 
 export interface PushInput {
   readonly content: CaseContent;
   readonly notify: boolean;
+  /** `required`: a person subject's push is applied only under active consent (docs/hub-people.md#pushes-and-consent). */
+  readonly consent: 'required' | 'off';
   /** A verified signature, kept as evidence with the history entry (with the envelope it signs). */
   readonly evidence?: { readonly signatureXml: string; readonly signedEnvelope: string };
   /**
@@ -24,8 +28,11 @@ export interface PushInput {
 
 export interface PushResult {
   readonly outcome: PushOutcome;
-  readonly revision: number;
+  /** Absent for NO_CONSENT. */
+  readonly revision?: number;
   readonly notificationId?: string;
+  /** A person subject's consent status, read inside the push's transaction; absent for an organisation. */
+  readonly consentStatus?: ConsentStatus;
 }
 
 /** What the notifier delivers (README, "Notifications"): who to tell and from whom; never case content. */

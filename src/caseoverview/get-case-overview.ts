@@ -44,7 +44,7 @@ function toCaseType(s: StoredCase): CaseType {
   };
 }
 
-export function createGetCaseOverviewHandler(deps: GetCaseOverviewDeps): GetCaseOverviewV1ResponderInterface<RequestContext> {
+export function createGetCaseOverviewV1Handler(deps: GetCaseOverviewDeps): GetCaseOverviewV1ResponderInterface<RequestContext> {
   return {
     async GetCaseOverview(request: GetCaseOverviewType, ctx): Promise<GetCaseOverviewResponseType> {
       const subjectId = request.subject?.personalIdentityNumber ?? request.subject?.coordinationNumber ?? request.subject?.organisationNumber;
