@@ -22,6 +22,7 @@ import type { Config } from './config.js';
 import { createCaseHub } from './caseoverview/case-hub.js';
 import { backfillCaseColumns } from './caseoverview/backfill.js';
 import { CaseKeyRing, ensureCaseKeys } from './caseoverview/keys.js';
+import { isDemoCaseHubSeeded, seedDemoCaseHub } from './caseoverview/demo.js';
 import { ensureWebhookSecretFile } from './caseoverview/webhook-signature.js';
 import { createGetDecisionSupportHandler } from './insurancemedicine/get-decision-support.js';
 import { createGetDiagnosisHandler } from './insurancemedicine/get-diagnosis.js';
@@ -126,6 +127,12 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   producer.addService(getCaseOverviewV1Contract, caseHub.overview);
   producer.addService(updateMandateContract, caseHub.updateMandate);
   producer.addService(getMandatesContract, caseHub.getMandates);
+  // The hub's demo data goes through its stores, so it needs them (and the audit trail): here, not in prepare().
+  const caseKeys = new CaseKeyRing(config.keysFile);
+  if (config.demoData) {
+    const seeded = await seedDemoCaseHub({ db, keys: caseKeys, store: caseHub.store, mandates: caseHub.mandates, consent: config.caseConsent, hashIdentifier });
+    logger.info({ consentGiven: seeded.consentGiven, mandatesRegistered: seeded.mandatesRegistered, pushes: seeded.pushes }, 'case hub: demo data checked');
+  }
 
   producer.events.on('request', (o) => metrics.recordRequest(o));
   producer.events.on('tlsRefused', (r) => metrics.recordTlsRefusal(r.reason));
@@ -143,7 +150,9 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
     async ready() {
       const listening = producer.address() !== null;
       const database = await db.ping();
-      const demo = !config.demoData || (database && (await isDemoFmbLoaded(db)) && (await isDemoPersonnelLoaded(db)));
+      const demo =
+        !config.demoData ||
+        (database && (await isDemoFmbLoaded(db)) && (await isDemoPersonnelLoaded(db)) && (await isDemoCaseHubSeeded(db, caseKeys, caseHub.mandates)));
       return { ready: listening && database && demo, checks: { listening, database, demoData: demo } };
     },
     reload(next) {
