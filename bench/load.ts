@@ -5,9 +5,11 @@
  * Latency is recorded from autocannon's per-response event into our own 10 µs histogram: autocannon's
  * own histogram stores whole milliseconds and has no p95, and the targets are p95/p99 of a few ms.
  * `errors` = transport errors and timeouts, `non2xx` = HTTP status outside 2xx (our faults are 500),
- * `logicalErrors` = 200 answers whose result carries resultCode ERROR. Each connection's first response
+ * `logicalErrors` = 200 answers whose result carries resultCode ERROR, or that do not match the point's `done`
+ * (a push that was not stored: no consent, STALE, UNCHANGED). Each connection's first response
  * is left out of the percentiles (see runPoint).
  */
+import https from 'node:https';
 import autocannon from 'autocannon';
 
 export interface ClientTls {
@@ -29,6 +31,8 @@ export interface LoadPoint {
   readonly bodies?: readonly string[];
   /** Or a fresh body for every request (when each must be unique, e.g. a new case per push). */
   readonly next?: () => string;
+  /** A 200 answer is done only when it matches this (requests.ts BenchOperation.done). */
+  readonly done?: RegExp;
 }
 
 export interface LoadResult {
@@ -102,7 +106,7 @@ export async function runPoint(point: LoadPoint): Promise<LoadResult> {
   let ok = 0;
   const onResponse = (status: number, body: string) => {
     if (status === 200) {
-      if (LOGICAL_ERROR.test(body)) logicalErrors++;
+      if (LOGICAL_ERROR.test(body) || (point.done !== undefined && !point.done.test(body))) logicalErrors++;
     } else if (firstFault === undefined) {
       firstFault = `${status} ${(FAULT_STRING.exec(body)?.[1] ?? body).slice(0, 300)}`;
     }
@@ -160,4 +164,54 @@ export async function runPoint(point: LoadPoint): Promise<LoadResult> {
     firstFault,
     connectMaxMs: firstResponses.length > 0 ? Math.max(...firstResponses) : 0,
   };
+}
+
+/**
+ * Sends requests once, before timing (consent for the subjects the pushes use), a few at a time over one
+ * keep-alive agent per role; throws on the first answer that does not match its `expect`, naming the request's
+ * path and position only (never a request value).
+ */
+export async function sendSetup(
+  base: string,
+  requests: ReadonlyArray<{ path: string; soapAction: string; role: string; body: string; expect: RegExp }>,
+  tlsFor: (role: string) => ClientTls,
+  concurrency = 8,
+): Promise<void> {
+  const agents = new Map<string, https.Agent>();
+  const agent = (role: string) => {
+    let a = agents.get(role);
+    if (!a) agents.set(role, (a = new https.Agent({ keepAlive: true, ...tlsFor(role) })));
+    return a;
+  };
+  const post = (r: (typeof requests)[number]) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = https.request(
+        `${base}${r.path}`,
+        { method: 'POST', agent: agent(r.role), servername: 'localhost', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${r.soapAction}"` } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(r.body);
+    });
+  let next = 0;
+  const lane = async () => {
+    while (next < requests.length) {
+      const i = next++;
+      const r = requests[i]!;
+      const answer = await post(r);
+      if (answer.status !== 200 || !r.expect.test(answer.body)) {
+        throw new Error(`setup request ${i + 1} of ${requests.length} to ${r.path}: HTTP ${answer.status}, not the expected answer`);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, lane));
+  } finally {
+    for (const a of agents.values()) a.destroy();
+  }
 }

@@ -14,6 +14,15 @@ import { SURNAMES_HEAD } from '../src/licensetopractice/names.js';
 
 export type OperationName = 'GetDiagnosis' | 'GetDecisionSupport' | 'SearchPersonnel' | 'PushCaseStatus' | 'GetCaseOverview';
 
+/** A request sent once, before an operation is timed, whose answer must match `expect` (e.g. consent before pushes). */
+export interface SetupRequest {
+  readonly path: string;
+  readonly soapAction: string;
+  readonly role: string;
+  readonly body: string;
+  readonly expect: RegExp;
+}
+
 export interface BenchOperation {
   readonly name: OperationName;
   readonly path: string;
@@ -24,6 +33,13 @@ export interface BenchOperation {
   readonly unique: boolean;
   /** Returns the next request envelope; every call may differ. */
   next(): string;
+  /**
+   * A 200 answer counts as done only when it matches (a push only when stored: CREATED or UPDATED); any other
+   * answer counts as a logical error. Absent: every answer without resultCode ERROR is done.
+   */
+  readonly done?: RegExp;
+  /** Sent once before the operation is timed (bench/load.ts sendSetup). */
+  readonly setup?: readonly SetupRequest[];
 }
 
 const LA = 'TEST-PRODUCER';
@@ -88,6 +104,11 @@ export interface RequestOptions {
   readonly seed?: number;
 }
 
+/** A push is done only when it was stored; an answer without outcome (no consent) or STALE/UNCHANGED is not. */
+export const PUSH_DONE = /outcome>(CREATED|UPDATED)</;
+
+const withDone = (op: BenchOperation, done: RegExp, setup: readonly SetupRequest[]): BenchOperation => ({ ...op, done, setup });
+
 export function benchOperations(options: RequestOptions): BenchOperation[] {
   const random = rng(options.seed ?? 1);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
@@ -112,6 +133,24 @@ export function benchOperations(options: RequestOptions): BenchOperation[] {
     next,
   });
 
+  // A person's push is stored only with consent (README, "Case hub"): every subject the pushes use gets it first,
+  // through the view's operation, as the view would.
+  const consentNs = CONTRACT_NAMESPACES.UpdateCaseOverviewConsent;
+  const consent: SetupRequest[] = subjects.map((subject) => ({
+    path: `/${DOMAIN_PATHS.PushCaseStatus}/UpdateCaseOverviewConsent/1/rivtabp21`,
+    soapAction: `${consentNs}:UpdateCaseOverviewConsent`,
+    role: 'case-view',
+    body:
+      `<?xml version="1.0" encoding="UTF-8"?>` +
+      `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:itr="urn:riv:itintegration:registry:1" ` +
+      `xmlns:tjsr="${consentNs}" xmlns:core="urn:riv:casemanagement:caseoverview:2">` +
+      `<soapenv:Header><itr:LogicalAddress>${LA}</itr:LogicalAddress></soapenv:Header><soapenv:Body>` +
+      `<tjsr:UpdateCaseOverviewConsent><tjsr:subject>${subject}</tjsr:subject><tjsr:action>GIVE</tjsr:action>` +
+      `<tjsr:consentVersion>bench-1</tjsr:consentVersion><tjsr:authenticationMethod>BENCH</tjsr:authenticationMethod>` +
+      `<tjsr:time>${new Date().toISOString()}</tjsr:time></tjsr:UpdateCaseOverviewConsent></soapenv:Body></soapenv:Envelope>`,
+    expect: /consentStatus>ACTIVE</,
+  }));
+
   return [
     op('GetDiagnosis', 'journal-system', () => {
       const n = 1 + Math.floor(random() * 3);
@@ -134,7 +173,7 @@ export function benchOperations(options: RequestOptions): BenchOperation[] {
           `<tjsr:professionCode>${pick(PROFESSION_CODES)}</tjsr:professionCode><tjsr:maxResults>20</tjsr:maxResults></tjsr:SearchPersonnel>`,
       ),
     ),
-    op('PushCaseStatus', 'case-system', () => {
+    withDone(op('PushCaseStatus', 'case-system', () => {
       const n = caseCounter++;
       const now = Date.now();
       const created = new Date(now - 3_600_000 - Math.floor(random() * 86_400_000)).toISOString();
@@ -153,7 +192,7 @@ export function benchOperations(options: RequestOptions): BenchOperation[] {
           `</tjsr:caseStatus></tjsr:PushCaseStatus>`,
         CASE_NS,
       );
-    }),
+    }), PUSH_DONE, consent),
     op('GetCaseOverview', 'case-view', () =>
       envelope(
         'GetCaseOverview',

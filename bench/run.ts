@@ -29,7 +29,7 @@ import { GENERATOR_VERSION, DEMO_SEED } from '../src/licensetopractice/generate.
 import { loadRegister } from '../src/licensetopractice/register-loader.js';
 import { SCHEMA } from '../src/schema.js';
 import { openDatabase } from '../src/storage/database.js';
-import { runPoint, type ClientTls, type LoadResult } from './load.js';
+import { runPoint, sendSetup, type ClientTls, type LoadResult } from './load.js';
 import { benchOperations, endpointPath, POOL_SIZE, type BenchOperation, type OperationName } from './requests.js';
 import { summariseProfiles, type ProfileSummary } from './profile.js';
 import { readPreviousResults, renderMarkdown, type BenchResults } from './report.js';
@@ -303,6 +303,7 @@ async function main(): Promise<void> {
         tls: creds(op.role),
         headers: { soapaction: `"${op.soapAction}"` },
         ...(op.unique ? { next: op.next } : { bodies }),
+        ...(op.done ? { done: op.done } : {}),
       });
     };
     const baselineUrl = `https://127.0.0.1:${baselinePort}${baselineOp.path}`;
@@ -323,6 +324,7 @@ async function main(): Promise<void> {
     for (const op of benchOperations({ root: ROOT, runId })) {
       if (!served.has(op.name)) continue;
       const url = `https://127.0.0.1:${port}${op.path}`;
+      if (op.setup) await sendSetup(`https://127.0.0.1:${port}`, op.setup, creds); // e.g. consent before pushes, untimed
       if (opts.warmup > 0) await point(url, 16, op, opts.warmup);
       for (const c of opts.connections) {
         const base = (await point(baselineUrl, c, baselineOp, pairedSeconds)).rps;
