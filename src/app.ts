@@ -15,6 +15,7 @@ import {
   pushCaseStatusV1Contract,
   pushCaseStatusV2Contract,
   searchPersonnelContract,
+  updateCaseOverviewConsentContract,
   updateMandateContract,
 } from '../contracts/index.js';
 import { ensureDevPki } from '../certs/generate.js';
@@ -127,6 +128,7 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   producer.addService(getCaseOverviewV1Contract, caseHub.overview);
   producer.addService(updateMandateContract, caseHub.updateMandate);
   producer.addService(getMandatesContract, caseHub.getMandates);
+  producer.addService(updateCaseOverviewConsentContract, caseHub.updateConsent);
   // The hub's demo data goes through its stores, so it needs them (and the audit trail): here, not in prepare().
   const caseKeys = new CaseKeyRing(config.keysFile);
   if (config.demoData) {

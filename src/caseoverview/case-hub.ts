@@ -17,6 +17,8 @@ import { createNotifier, OutboxDispatcher, type DispatcherOptions, type Notifier
 import { createPushCaseStatusV1Handler, createPushCaseStatusV2Handler, SigningCertificates } from './push-case-status.js';
 import { MandateStore } from './mandate-store.js';
 import { createUpdateMandateHandler } from './update-mandate.js';
+import { createUpdateCaseOverviewConsentHandler } from './update-case-overview-consent.js';
+import type { UpdateCaseOverviewConsentResponderInterface } from '../../contracts/casemanagement/caseoverview/UpdateCaseOverviewConsentInteraction.js';
 import type { GetMandatesResponderInterface } from '../../contracts/casemanagement/caseoverview/GetMandatesInteraction.js';
 import type { UpdateMandateResponderInterface } from '../../contracts/casemanagement/caseoverview/UpdateMandateInteraction.js';
 
@@ -30,6 +32,7 @@ export interface CaseHub {
   readonly mandates: MandateStore;
   readonly updateMandate: UpdateMandateResponderInterface<RequestContext>;
   readonly getMandates: GetMandatesResponderInterface<RequestContext>;
+  readonly updateConsent: UpdateCaseOverviewConsentResponderInterface<RequestContext>;
   /** Called on a configuration reload: the registered signing certificates are read afresh on next use. */
   reload(): void;
   /** Finishes queued pushes and stops the dispatcher. */
@@ -67,6 +70,7 @@ export function createCaseHub(
     mandates,
     updateMandate: createUpdateMandateHandler({ db, keys, audit, hashIdentifier, maxCriteria: config.limits.maxCriteria }),
     getMandates: createGetMandatesHandler({ mandates, keys, audit, hashIdentifier }),
+    updateConsent: createUpdateCaseOverviewConsentHandler({ db, keys, audit, hashIdentifier }),
     reload() {
       certificates.clear();
     },
