@@ -9,6 +9,7 @@ import {
   allContracts,
   getDecisionSupportContract,
   getCaseOverviewV1Contract,
+  getCaseOverviewV2Contract,
   getDiagnosisContract,
   pingForConfigurationContract,
   pushCaseStatusV1Contract,
@@ -121,7 +122,8 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   const caseHub = createCaseHub(config, logger, db, audit, hashIdentifier);
   producer.addService(pushCaseStatusV1Contract, caseHub.push); // deprecated (README, "Case hub")
   producer.addService(pushCaseStatusV2Contract, caseHub.pushV2);
-  producer.addService(getCaseOverviewV1Contract, caseHub.overview);
+  producer.addService(getCaseOverviewV1Contract, caseHub.overview); // deprecated (README, "Case hub")
+  producer.addService(getCaseOverviewV2Contract, caseHub.overviewV2);
 
   producer.events.on('request', (o) => metrics.recordRequest(o));
   producer.events.on('tlsRefused', (r) => metrics.recordTlsRefusal(r.reason));

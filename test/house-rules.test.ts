@@ -58,7 +58,7 @@ describe('house rules', () => {
     const factories = handlerFactories();
     assert.deepEqual(
       factories.map((f) => f.operation).sort(),
-      ['GetCaseOverviewV1', 'GetDecisionSupport', 'GetDiagnosis', 'PingForConfiguration', 'PushCaseStatusV1', 'PushCaseStatusV2', 'SearchPersonnel'],
+      ['GetCaseOverviewV1', 'GetCaseOverviewV2', 'GetDecisionSupport', 'GetDiagnosis', 'PingForConfiguration', 'PushCaseStatusV1', 'PushCaseStatusV2', 'SearchPersonnel'],
       'one factory per served contract',
     );
     for (const f of factories) {
