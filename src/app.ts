@@ -9,6 +9,7 @@ import {
   allContracts,
   getDecisionSupportContract,
   getCaseOverviewV1Contract,
+  getCaseOverviewV2Contract,
   getDiagnosisContract,
   getMandatesContract,
   pingForConfigurationContract,
@@ -125,7 +126,8 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   const caseHub = createCaseHub(config, logger, db, audit, hashIdentifier);
   producer.addService(pushCaseStatusV1Contract, caseHub.push); // deprecated (README, "Case hub")
   producer.addService(pushCaseStatusV2Contract, caseHub.pushV2);
-  producer.addService(getCaseOverviewV1Contract, caseHub.overview);
+  producer.addService(getCaseOverviewV1Contract, caseHub.overview); // deprecated (README, "Case hub")
+  producer.addService(getCaseOverviewV2Contract, caseHub.overviewV2);
   producer.addService(updateMandateContract, caseHub.updateMandate);
   producer.addService(getMandatesContract, caseHub.getMandates);
   producer.addService(updateCaseOverviewConsentContract, caseHub.updateConsent);

@@ -21,9 +21,6 @@ import {
   type HistoryPayload,
   type NotificationPayload,
   type OutboxClaimRow,
-  type OverviewCaseRow,
-  type OverviewFilter,
-  type OverviewHistoryRow,
   type PushInput,
   type PushOutcome,
   type PushResult,
@@ -32,9 +29,6 @@ import { consentStatusOf, readConsent } from './consent-store.js';
 import { caseScopeValues } from './coverage.js';
 import { CaseKeyRing } from './keys.js';
 import { CASE_TABLES, storedSubjectKind } from './schema.js';
-
-/** Ids per `IN (…)` list, well under SQLite's bound-parameter limit. */
-const IN_CHUNK = 400;
 
 interface CaseRow {
   id: number;
@@ -58,17 +52,22 @@ export function shareKeyRing(keys: CaseKeyRing): void {
   if (!programKeyRings.has(keys.file)) programKeyRings.set(keys.file, keys);
 }
 
+/** The key ring of a program on whichever thread it runs (see programKeyRings). */
+export function programKeyRing(file: string): CaseKeyRing {
+  let keys = programKeyRings.get(file);
+  if (!keys) {
+    keys = new CaseKeyRing(file);
+    programKeyRings.set(file, keys);
+  }
+  return keys;
+}
+
 /** The write program of one group commit of pushes. */
 export function applyPushesProgram(
   sql: SqlRunner,
   job: { readonly engine: Engine; readonly keysFile: string; readonly inputs: readonly PushInput[] },
 ): Promise<PushResult[]> {
-  let keys = programKeyRings.get(job.keysFile);
-  if (!keys) {
-    keys = new CaseKeyRing(job.keysFile);
-    programKeyRings.set(job.keysFile, keys);
-  }
-  return applyPushes(sql, job.engine, keys, job.inputs);
+  return applyPushes(sql, job.engine, programKeyRing(job.keysFile), job.inputs);
 }
 
 export const APPLY_PUSHES = dbProgram(import.meta.url, applyPushesProgram);
@@ -262,49 +261,3 @@ export async function markDeliveredProgram(
 }
 
 export const MARK_DELIVERED = dbProgram(import.meta.url, markDeliveredProgram);
-
-// ---------------------------------------------------------------------------------------------
-// The overview (a read program: sealed rows; the event-loop thread opens them)
-
-/** The subject's case rows, newest caseUpdated first, and their history rows, newest revision first. */
-export async function overviewRowsProgram(
-  m: SqlRunner,
-  job: { readonly engine: Engine; readonly filter: OverviewFilter },
-): Promise<{ cases: OverviewCaseRow[]; history: OverviewHistoryRow[] }> {
-  const { filter } = job;
-  const sql = sqlFor(job.engine);
-  const where = ['subject_hash = ?'];
-  const params: unknown[] = [filter.subjectHash];
-  if (filter.senderOrganisation) {
-    where.push('sender_org = ?');
-    params.push(filter.senderOrganisation);
-  }
-  if (filter.statuses && filter.statuses.length > 0) {
-    where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
-    params.push(...filter.statuses);
-  }
-  if (filter.updatedSince) {
-    where.push('case_updated >= ?');
-    params.push(filter.updatedSince);
-  }
-  const cases: OverviewCaseRow[] = await m.query(
-    sql(`SELECT id, sender_org, case_id, revision, key_id, content FROM ${CASE_TABLES.case} WHERE ${where.join(' AND ')} ORDER BY case_updated DESC, id DESC`),
-    params,
-  );
-  const history: OverviewHistoryRow[] = [];
-  const ids = cases.map((r) => Number(r.id));
-  for (let i = 0; i < ids.length; i += IN_CHUNK) {
-    const chunk = ids.slice(i, i + IN_CHUNK);
-    history.push(
-      ...((await m.query(
-        sql(
-          `SELECT case_row_id, revision, key_id, content FROM ${CASE_TABLES.history} WHERE case_row_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY case_row_id, revision DESC`,
-        ),
-        chunk,
-      )) as OverviewHistoryRow[]),
-    );
-  }
-  return { cases, history };
-}
-
-export const OVERVIEW_ROWS = dbProgram(import.meta.url, overviewRowsProgram);

@@ -57,12 +57,46 @@ export interface HistoryPayload extends Omit<HistoryEntry, 'revision'> {
   readonly signedEnvelope?: string;
 }
 
-export interface OverviewFilter {
+/** One page of a subject's cases (docs/hub-people.md#reading): who asks, the filters, and where the page starts. */
+export interface OverviewQuery {
   readonly subjectHash: string;
+  /** A person subject: consent applies and is reported. */
+  readonly person: boolean;
+  readonly consent: 'required' | 'off';
+  /** Reading on behalf: the representative's HMAC; the page then holds only what the mandates in effect cover. */
+  readonly representativeHash?: string;
+  /** UTC ISO: the time at which mandates must be in effect. */
+  readonly now: string;
   readonly senderOrganisation?: string;
   readonly statuses?: readonly string[];
   /** UTC ISO; cases with caseUpdated at or after it. */
   readonly updatedSince?: string;
+  /** The keyset position: only cases after it in (caseUpdated descending, id descending) order. */
+  readonly after?: PageKey;
+  /** Most case rows to return (the page size plus one, to tell whether more follow). */
+  readonly limit: number;
+  /** Most history entries per case to return (the cap plus one, to tell whether it was truncated). */
+  readonly historyLimit: number;
+}
+
+/** A position in the overview's order. */
+export interface PageKey {
+  readonly caseUpdated: string;
+  readonly id: number;
+}
+
+/** What the overview program read, still sealed (the event-loop thread opens it). */
+export interface OverviewRows {
+  /** A representative without a mandate in effect from the subject: nothing else was read. */
+  readonly denied: boolean;
+  /** The roles of the mandates in effect the page was read under (reading on behalf). */
+  readonly roles: readonly string[];
+  /** A person subject's consent status; undefined for an organisation (and when denied). */
+  readonly consentStatus?: ConsentStatus;
+  /** In page order, at most `limit`. */
+  readonly cases: readonly OverviewCaseRow[];
+  /** Per case, newest revision first, at most `historyLimit` each. */
+  readonly history: readonly OverviewHistoryRow[];
 }
 
 /** A case row of an overview, still sealed (the event-loop thread opens it). */
@@ -71,6 +105,7 @@ export interface OverviewCaseRow {
   sender_org: string;
   case_id: string;
   revision: number;
+  case_updated: string;
   key_id: string;
   content: string;
 }
