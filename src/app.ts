@@ -23,6 +23,7 @@ import { ensureDevPki } from '../certs/generate.js';
 import type { Config } from './config.js';
 import { createCaseHub } from './caseoverview/case-hub.js';
 import { backfillCaseColumns } from './caseoverview/backfill.js';
+import { eraseCasesWithoutConsent } from './caseoverview/start-erasure.js';
 import { CaseKeyRing, ensureCaseKeys } from './caseoverview/keys.js';
 import { isDemoCaseHubSeeded, seedDemoCaseHub } from './caseoverview/demo.js';
 import { ensureWebhookSecretFile } from './caseoverview/webhook-signature.js';
@@ -64,8 +65,15 @@ export async function prepare(config: Config, logger: Logger): Promise<Database>
   if (ensureWebhookSecretFile(config.notifier.webhookSecretFile)) logger.info({ file: config.notifier.webhookSecretFile }, 'generated the development webhook secret');
   const db = await openDatabase(config, logger, SCHEMA);
   // Cases stored before the hub knew its people get their subject kind and scope columns (docs/hub-people.md).
-  const classified = await backfillCaseColumns(db, new CaseKeyRing(config.keysFile));
+  const caseKeys = new CaseKeyRing(config.keysFile);
+  const classified = await backfillCaseColumns(db, caseKeys);
   if (classified > 0) logger.info({ cases: classified }, 'case hub: classified cases stored before the upgrade');
+  // With consent required, no person's case is kept without active consent (docs/hub-people.md#before-the-upgrade).
+  if (config.caseConsent === 'required') {
+    if (ensureAuditKeys(config.keysFile)) logger.info({ keysFile: config.keysFile }, 'added an audit chain key to the keys file');
+    const erased = await eraseCasesWithoutConsent(db, caseKeys, createIdentifierHasher(loadAuditHmacKey(config)));
+    if (erased.cases > 0) logger.info(erased, 'case hub: erased the cases of persons without active consent');
+  }
   if (config.demoData) {
     await loadDemoFmb(db);
     await loadDemoPersonnel(db);

@@ -13,7 +13,7 @@ import { eraseSubject, type ErasedCase, type Erasure } from './consent-store.js'
  * The audit HMAC of a case's key (sender and caseId). The caseId goes in as hex: the identifier hashing drops
  * spaces and dashes, which would make "A-1" and "A1" one key.
  */
-export function caseKeyHash(hashIdentifier: (id: string) => string, c: ErasedCase): string {
+function caseKeyHash(hashIdentifier: (id: string) => string, c: ErasedCase): string {
   return hashIdentifier(`case:${c.senderOrganisation}:${Buffer.from(c.caseId, 'utf8').toString('hex')}`);
 }
 

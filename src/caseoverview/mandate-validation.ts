@@ -20,7 +20,7 @@ const ROLES: ReadonlySet<string> = new Set<MandateRole>(['OMBUD', 'GUARDIAN', 'M
 const SERVICE_AREAS: ReadonlySet<string> = new Set(['SOL_IFO', 'SOL_DISABILITY', 'LSS_DISABILITY', 'SOL_ELDERLY', 'OTHER']);
 
 /** The longest validity of a mandate that has a validTo, in calendar years (UTC) from validFrom. */
-export const MAX_VALIDITY_YEARS = 3;
+const MAX_VALIDITY_YEARS = 3;
 
 /** A mandate id, 1–64 characters, as the register gave it (ids are compared exactly). */
 export function validateMandateId(value: string | undefined, element: string): string {

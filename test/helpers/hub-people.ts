@@ -25,7 +25,7 @@ const envelope = (responder: string, body: string) =>
   ` xmlns:tjsr="urn:riv:casemanagement:caseoverview:${responder}:1" xmlns:core="urn:riv:casemanagement:caseoverview:2">` +
   `<soapenv:Header><itr:LogicalAddress>${LA}</itr:LogicalAddress></soapenv:Header><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
 
-export type SubjectKind = 'personalIdentityNumber' | 'coordinationNumber' | 'organisationNumber';
+type SubjectKind = 'personalIdentityNumber' | 'coordinationNumber' | 'organisationNumber';
 
 export interface MandateFields {
   mandateId: string;
