@@ -1,5 +1,5 @@
 /**
- * Outbox delivery (spec §5.4, §7). A push that creates a case or changes its status writes a
+ * Outbox delivery (README, "Case hub", Notifications). A push that creates a case or changes its status writes a
  * notification to `case_outbox` in its own transaction; the dispatcher here delivers it afterwards:
  *
  *  - at least once: a row is marked delivered only after the notifier succeeded; a failure (or a crash
