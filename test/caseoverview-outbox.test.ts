@@ -92,8 +92,9 @@ describe('case hub outbox and webhook [sqlite]', () => {
       assert.ok(ok.includes(String(failed.body.notificationId)), 'a retry carries the notificationId of the failed attempt');
     }
     for (const r of hook.received) {
-      assert.deepEqual(Object.keys(r.body).sort(), ['createdAt', 'notificationId', 'senderOrganisation', 'subject']);
+      assert.deepEqual(Object.keys(r.body).sort(), ['createdAt', 'notificationId', 'recipient', 'senderOrganisation', 'subject']);
       assert.deepEqual(r.body.subject, { personalIdentityNumber: subject });
+      assert.deepEqual(r.body.recipient, { personalIdentityNumber: subject }, 'no representative: the subject is the recipient');
       assert.doesNotMatch(JSON.stringify(r.body), /Secret title|IN_PROGRESS|hook-1/);
     }
     const rows: Array<{ attempts: number; last_error: string | null }> = await t.db.read((m) => m.query('SELECT attempts, last_error FROM case_outbox ORDER BY id'));

@@ -20,13 +20,16 @@ import {
   aad,
   type HistoryPayload,
   type NotificationPayload,
+  type OutboxClaim,
   type OutboxClaimRow,
+  SKIPPED_NO_MANDATE,
   type PushInput,
   type PushOutcome,
   type PushResult,
 } from './case-rows.js';
 import { consentStatusOf, readConsent } from './consent-store.js';
-import { caseScopeValues } from './coverage.js';
+import { caseScopeValues, coverageOf, coversCase, type CaseScopeValues } from './coverage.js';
+import { notifyingMandatesOfGrantor } from './mandate-store.js';
 import { CaseKeyRing } from './keys.js';
 import { CASE_TABLES, storedSubjectKind } from './schema.js';
 
@@ -186,26 +189,53 @@ async function applyOne(m: SqlRunner, engine: Engine, keys: CaseKeyRing, input: 
     [caseRowId, revision, now, h.keyId, h.blob],
   );
 
-  // "New information" for the subject: a new case or a changed status, unless the sender said notify=false.
+  // "New information": a new case or a changed status, unless the sender said notify=false. One outbox row per
+  // recipient: the subject, and each representative whose mandate in effect covers the case and asks to be
+  // notified (docs/hub-people.md#notices); a representative's row names only that recipient.
   const statusChanged = !existing || existing.status !== c.status;
   let notificationId: string | undefined;
   if (statusChanged && input.notify) {
-    notificationId = randomUUID();
-    const payload: NotificationPayload = {
-      notificationId,
-      subject: { [c.subject.kind]: c.subject.id },
-      senderOrganisation: { organisationNumber: sender, name: c.senderOrganisation.name },
-      createdAt: now,
-    };
-    const o = keys.seal(JSON.stringify(payload), aad.outbox(notificationId));
-    await m.query(
-      sql(
-        `INSERT INTO ${CASE_TABLES.outbox} (notification_id, case_row_id, created_at, key_id, content, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, ?)`,
-      ),
-      [notificationId, caseRowId, now, o.keyId, o.blob, now],
-    );
+    const subject = { [c.subject.kind]: c.subject.id };
+    const representatives = await coveringRepresentatives(m, engine, keys, subjectHash, scope, new Date(now));
+    const recipients: Array<{ kind: 'subject' | 'representative'; hash: string | null; recipient: NotificationPayload['recipient'] }> = [
+      { kind: 'subject', hash: null, recipient: subject },
+      ...[...representatives].map(([hash, id]) => ({ kind: 'representative' as const, hash, recipient: { personalIdentityNumber: id } })),
+    ];
+    for (const r of recipients) {
+      const id = randomUUID();
+      notificationId ??= id;
+      const payload: NotificationPayload = {
+        notificationId: id,
+        subject,
+        recipient: r.recipient,
+        senderOrganisation: { organisationNumber: sender, name: c.senderOrganisation.name },
+        createdAt: now,
+      };
+      const o = keys.seal(JSON.stringify(payload), aad.outbox(id));
+      await m.query(
+        sql(
+          `INSERT INTO ${CASE_TABLES.outbox} (notification_id, case_row_id, created_at, key_id, content, attempts, next_attempt_at, recipient_kind, recipient_hash)` +
+            ` VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+        ),
+        [id, caseRowId, now, o.keyId, o.blob, now, r.kind, r.hash],
+      );
+    }
   }
   return withConsent({ outcome, revision, ...(notificationId ? { notificationId } : {}) });
+}
+
+/**
+ * The representatives (HMAC → personal identity number) whose mandates in effect at `at` from this grantor cover
+ * a case with these scope values and ask to be notified; several such mandates make one recipient.
+ */
+async function coveringRepresentatives(m: SqlRunner, engine: Engine, keys: CaseKeyRing, grantorHash: string, values: CaseScopeValues, at: Date): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const s of await notifyingMandatesOfGrantor(m, engine, keys, grantorHash, at)) {
+    if (!found.has(s.representativeHash) && coversCase(coverageOf([s.mandate.scope], keys.scopeHash.bind(keys)), values)) {
+      found.set(s.representativeHash, s.mandate.representative);
+    }
+  }
+  return found;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,29 +243,61 @@ async function applyOne(m: SqlRunner, engine: Engine, keys: CaseKeyRing, input: 
 
 /**
  * The write program of an outbox claim: due rows, marked with the claim token and lease. On PostgreSQL
- * they are selected `FOR UPDATE SKIP LOCKED`, so two instances polling at once take disjoint rows.
+ * they are selected `FOR UPDATE SKIP LOCKED`, so two instances polling at once take disjoint rows. A
+ * representative's notice is checked again here: when no mandate in effect now covers its case and asks to be
+ * notified, it is closed as skipped (delivered_at set, last_error SKIPPED_NO_MANDATE) instead of claimed.
  */
 export async function claimOutboxProgram(
   m: SqlRunner,
-  job: { readonly engine: Engine; readonly limit: number; readonly now: string; readonly until: string; readonly token: string },
-): Promise<OutboxClaimRow[]> {
+  job: { readonly engine: Engine; readonly keysFile: string; readonly limit: number; readonly now: string; readonly until: string; readonly token: string },
+): Promise<OutboxClaim> {
   const sql = sqlFor(job.engine);
   const skipLocked = job.engine === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-  const rows: OutboxClaimRow[] = await m.query(
+  const due: Array<OutboxClaimRow & { recipient_kind: string; recipient_hash: string | null; case_row_id: number }> = await m.query(
     sql(
-      `SELECT id, notification_id, key_id, content, attempts FROM ${CASE_TABLES.outbox}` +
+      `SELECT id, notification_id, key_id, content, attempts, recipient_kind, recipient_hash, case_row_id FROM ${CASE_TABLES.outbox}` +
         ` WHERE delivered_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)` +
         ` ORDER BY id LIMIT ${job.limit}${skipLocked}`,
     ),
     [job.now, job.now],
   );
-  if (rows.length === 0) return [];
-  const ids = rows.map((r) => Number(r.id));
-  await m.query(
-    sql(`UPDATE ${CASE_TABLES.outbox} SET claimed_until = ?, claim_token = ? WHERE id IN (${ids.map(() => '?').join(', ')})`),
-    [job.until, job.token, ...ids],
+  if (due.length === 0) return { rows: [], skipped: 0 };
+  const keys = programKeyRing(job.keysFile);
+  const rows: OutboxClaimRow[] = [];
+  const skipped: number[] = [];
+  for (const r of due) {
+    if (r.recipient_kind === 'representative' && !(await stillCovered(m, job.engine, keys, Number(r.case_row_id), String(r.recipient_hash), new Date(job.now)))) {
+      skipped.push(Number(r.id));
+    } else {
+      rows.push({ id: r.id, notification_id: r.notification_id, key_id: r.key_id, content: r.content, attempts: r.attempts });
+    }
+  }
+  if (skipped.length > 0) {
+    await m.query(
+      sql(`UPDATE ${CASE_TABLES.outbox} SET delivered_at = ?, last_error = ?, claimed_until = NULL, claim_token = NULL WHERE id IN (${skipped.map(() => '?').join(', ')})`),
+      [job.now, SKIPPED_NO_MANDATE, ...skipped],
+    );
+  }
+  if (rows.length > 0) {
+    const ids = rows.map((r) => Number(r.id));
+    await m.query(
+      sql(`UPDATE ${CASE_TABLES.outbox} SET claimed_until = ?, claim_token = ? WHERE id IN (${ids.map(() => '?').join(', ')})`),
+      [job.until, job.token, ...ids],
+    );
+  }
+  return { rows, skipped: skipped.length };
+}
+
+/** Does a mandate in effect now, from the case's subject to this representative, cover the case and ask to be notified? */
+async function stillCovered(m: SqlRunner, engine: Engine, keys: CaseKeyRing, caseRowId: number, representativeHash: string, at: Date): Promise<boolean> {
+  const cases: Array<{ subject_hash: string } & Record<'sender_org' | 'category_hash' | 'committee_hash' | 'service_area_hash', string | null>> = await m.query(
+    sqlFor(engine)(`SELECT subject_hash, sender_org, category_hash, committee_hash, service_area_hash FROM ${CASE_TABLES.case} WHERE id = ?`),
+    [caseRowId],
   );
-  return rows;
+  const c = cases[0];
+  if (!c) return false;
+  const covering = await coveringRepresentatives(m, engine, keys, c.subject_hash, c, at);
+  return covering.has(representativeHash);
 }
 
 export const CLAIM_OUTBOX = dbProgram(import.meta.url, claimOutboxProgram);

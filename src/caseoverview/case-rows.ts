@@ -35,10 +35,15 @@ export interface PushResult {
   readonly consentStatus?: ConsentStatus;
 }
 
-/** What the notifier delivers (README, "Notifications"): who to tell and from whom; never case content. */
+/**
+ * What the notifier delivers (README, "Notifications"): whom the case concerns, whom to tell (the subject, or a
+ * representative whose mandate covers the case: docs/hub-people.md#notices) and from whom; never case content.
+ */
 export interface NotificationPayload {
   readonly notificationId: string;
   readonly subject: { readonly [K in Subject['kind']]?: string };
+  /** The identity the notice is for: the subject itself, or a representative's personal identity number. */
+  readonly recipient?: { readonly [K in Subject['kind']]?: string };
   readonly senderOrganisation: { readonly organisationNumber: string; readonly name: string };
   readonly createdAt: string;
 }
@@ -126,6 +131,15 @@ export interface OutboxClaimRow {
   content: string;
   attempts: number;
 }
+
+/** What a claim took, and how many representatives' notices it closed as skipped (no covering mandate now). */
+export interface OutboxClaim {
+  readonly rows: readonly OutboxClaimRow[];
+  readonly skipped: number;
+}
+
+/** The terminal mark of a representative's notice that no mandate in effect covers at delivery (last_error). */
+export const SKIPPED_NO_MANDATE = 'skipped: no mandate in effect covers the case';
 
 /** Each blob's additional authenticated data: a blob moved to another row does not open. */
 export const aad = {

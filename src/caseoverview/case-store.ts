@@ -18,7 +18,7 @@ import { sqlFor } from '../storage/sql.js';
 import { DatabaseUnavailableError } from '../storage/errors.js';
 import { GroupCommitQueue, type Pending } from '../storage/group-commit.js';
 import { APPLY_PUSHES, CLAIM_OUTBOX, MARK_DELIVERED, shareKeyRing } from './case-programs.js';
-import { aad, type HistoryEntry, type HistoryPayload, type NotificationPayload, type OverviewQuery, type PageKey, type PushInput, type PushResult } from './case-rows.js';
+import { aad, SKIPPED_NO_MANDATE, type HistoryEntry, type HistoryPayload, type NotificationPayload, type OverviewQuery, type PageKey, type PushInput, type PushResult } from './case-rows.js';
 import type { ConsentStatus } from './consent-store.js';
 import { OVERVIEW_ROWS } from './overview-program.js';
 import type { CaseKeyRing, Sealed } from './keys.js';
@@ -194,24 +194,27 @@ export class CaseStore {
    * Claims up to `limit` due notifications for `leaseMs`: a short transaction that marks them with a
    * claim token and lease. On PostgreSQL the rows are selected `FOR UPDATE SKIP LOCKED`, so two instances
    * polling at once take disjoint rows; the lease then keeps them out of every other poll until this
-   * instance reports back. Delivery happens outside any transaction.
+   * instance reports back. Delivery happens outside any transaction. `skipped`: representatives' notices the
+   * claim closed because no mandate in effect covers their case any more (docs/hub-people.md#notices).
    */
-  async claimDue(limit: number, leaseMs: number): Promise<ClaimedNotification[]> {
+  async claimDue(limit: number, leaseMs: number): Promise<{ claimed: ClaimedNotification[]; skipped: number }> {
     const now = new Date();
     const token = randomUUID();
-    const rows = await this.db.write(CLAIM_OUTBOX, {
+    const { rows, skipped } = await this.db.write(CLAIM_OUTBOX, {
       engine: this.db.engine,
+      keysFile: this.keys.file,
       limit: Math.max(1, Math.floor(limit)),
       now: now.toISOString(),
       until: new Date(now.getTime() + leaseMs).toISOString(),
       token,
     });
-    return rows.map((r) => ({
+    const claimed = rows.map((r) => ({
       id: Number(r.id),
       token,
       attempts: Number(r.attempts),
       payload: JSON.parse(this.keys.open({ keyId: r.key_id, blob: r.content }, aad.outbox(r.notification_id))) as NotificationPayload,
     }));
+    return { claimed, skipped };
   }
 
   /**
@@ -240,14 +243,18 @@ export class CaseStore {
     );
   }
 
-  /** Counts of the outbox (tests, operations). */
-  async outboxCounts(): Promise<{ pending: number; delivered: number }> {
-    const rows: Array<{ pending: unknown; delivered: unknown }> = await this.db.read((m) =>
+  /** Counts of the outbox (tests, operations); `delivered` includes the skipped. */
+  async outboxCounts(): Promise<{ pending: number; delivered: number; skipped: number }> {
+    const rows: Array<{ pending: unknown; delivered: unknown; skipped: unknown }> = await this.db.read((m) =>
       m.query(
-        `SELECT SUM(CASE WHEN delivered_at IS NULL THEN 1 ELSE 0 END) AS pending, SUM(CASE WHEN delivered_at IS NULL THEN 0 ELSE 1 END) AS delivered FROM ${CASE_TABLES.outbox}`,
+        this.sql(
+          `SELECT SUM(CASE WHEN delivered_at IS NULL THEN 1 ELSE 0 END) AS pending, SUM(CASE WHEN delivered_at IS NULL THEN 0 ELSE 1 END) AS delivered,` +
+            ` SUM(CASE WHEN delivered_at IS NOT NULL AND last_error = ? THEN 1 ELSE 0 END) AS skipped FROM ${CASE_TABLES.outbox}`,
+        ),
+        [SKIPPED_NO_MANDATE],
       ),
     );
-    return { pending: Number(rows[0]?.pending ?? 0), delivered: Number(rows[0]?.delivered ?? 0) };
+    return { pending: Number(rows[0]?.pending ?? 0), delivered: Number(rows[0]?.delivered ?? 0), skipped: Number(rows[0]?.skipped ?? 0) };
   }
 
   // -------------------------------------------------------------------------------------------

@@ -43,9 +43,9 @@ export interface GetCaseOverviewDeps {
 }
 
 /** Page sizes and the history cap (docs/hub-people.md#reading). */
-export const DEFAULT_PAGE = 50;
-export const MAX_PAGE = 200;
-export const HISTORY_CAP = 50;
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 200;
+const HISTORY_CAP = 50;
 
 type CaseStatus = NonNullable<GetCaseOverviewType['status']>[number];
 const STATUSES: ReadonlySet<string> = new Set<CaseStatus>(['RECEIVED', 'IN_PROGRESS', 'ACTION_REQUIRED', 'CLOSED']);

@@ -1,5 +1,5 @@
 /**
- * Business rules of the case hub beyond the XSD (spec §5.4): identity numbers with check digits,
+ * Business rules of the case hub beyond the XSD (README, "Case hub"): identity numbers with check digits,
  * https-only links, lengths (again, since XSD validation can be switched off per contract), and the
  * time rules. Turns a decoded `caseStatus` into the normalised case that is stored: times in UTC,
  * texts as given, and the signature/Id/notify envelope details dropped.
