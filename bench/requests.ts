@@ -15,7 +15,7 @@ import { SURNAMES_HEAD } from '../src/licensetopractice/names.js';
 export type OperationName = 'GetDiagnosis' | 'GetDecisionSupport' | 'SearchPersonnel' | 'PushCaseStatus' | 'GetCaseOverview';
 
 /** A request sent once, before an operation is timed, whose answer must match `expect` (e.g. consent before pushes). */
-export interface SetupRequest {
+interface SetupRequest {
   readonly path: string;
   readonly soapAction: string;
   readonly role: string;
@@ -105,7 +105,7 @@ export interface RequestOptions {
 }
 
 /** A push is done only when it was stored; an answer without outcome (no consent) or STALE/UNCHANGED is not. */
-export const PUSH_DONE = /outcome>(CREATED|UPDATED)</;
+const PUSH_DONE = /outcome>(CREATED|UPDATED)</;
 
 const withDone = (op: BenchOperation, done: RegExp, setup: readonly SetupRequest[]): BenchOperation => ({ ...op, done, setup });
 

@@ -36,13 +36,13 @@ const STATE_SETTING = 'casehub_demo_state';
 const STATE_AAD = `${SETTINGS_TABLE}:${STATE_SETTING}`;
 
 /** Who the audit trail names for the demo pushes (there is no TLS peer). */
-export const DEMO_ACTOR = 'riv-producer:demo-data';
+const DEMO_ACTOR = 'riv-producer:demo-data';
 /** The version of the case view's information text (src/view), so the view does not ask the demo citizen again. */
-export const DEMO_CONSENT_VERSION = 'ärendevy-2026-1';
+const DEMO_CONSENT_VERSION = 'ärendevy-2026-1';
 /** The id of a mandate that is registered in every demo state: whether the demo data is there (/health/ready). */
 const PROBE_MANDATE = 'DEMO-HUVUDRAPPORTOR-SN';
 
-export interface DemoChild {
+interface DemoChild {
   readonly personalIdentityNumber: string;
   readonly name: string;
 }
@@ -132,7 +132,7 @@ const SENDER_2 = { organisationNumber: '5599999992', name: 'Testregionen, vårda
  * service areas SOL_ELDERLY (both reporters), SOL_IFO (the main reporter), LSS_DISABILITY (neither), and another
  * committee (neither). The company's: one its OMBUD mandate covers (Bygglov from 5599999991), two it does not.
  */
-export function demoCases(seededAt: Date): CaseStatusType[] {
+function demoCases(seededAt: Date): CaseStatusType[] {
   const daysBefore = (d: number, hour = 9) => {
     const t = new Date(seededAt.getTime() - d * 86_400_000);
     t.setUTCHours(hour, 0, 0, 0);

@@ -15,7 +15,7 @@ import type { GetDiagnosisType } from '../../contracts/processmanagement/decisio
 
 export type Values = Record<string, string | boolean | string[] | undefined>;
 
-export interface OptionDef {
+interface OptionDef {
   readonly type: 'string' | 'boolean';
   readonly multiple?: boolean;
   readonly help: string;
