@@ -200,8 +200,8 @@ export const OPERATIONS: Record<string, OperationOptions> = {
       'scope-category': { type: 'string', multiple: true, help: 'scope: category, repeatable' },
       'scope-committee': { type: 'string', multiple: true, help: 'scope: committee code, repeatable' },
       'scope-service-area': { type: 'string', multiple: true, help: 'scope: service area, repeatable' },
-      'valid-from': { type: 'string', help: 'xs:dateTime' },
-      'valid-to': { type: 'string', help: 'xs:dateTime (exclusive; at most 3 years after valid-from)' },
+      'valid-from': { type: 'string', help: 'xs:dateTime (default: today 00:00 UTC, so a repeat the same day is UNCHANGED)' },
+      'valid-to': { type: 'string', help: 'xs:dateTime, exclusive, at most 3 years after valid-from (default: 2 years after it; none for GUARDIAN)' },
       'no-notify': { type: 'boolean', help: 'do not notify the representative' },
     },
     patch(r: UpdateMandateType, v) {
@@ -233,8 +233,11 @@ export const OPERATIONS: Record<string, OperationOptions> = {
       if (Object.values(scope).some((l) => l !== undefined)) {
         m.scope = Object.fromEntries(Object.entries(scope).filter(([, l]) => l !== undefined));
       }
-      if (v['valid-from']) m.validFrom = str(v, 'valid-from')!;
+      // validity from today, not the sample's fixed dates, so a mandate registered with options is in effect now
+      const from = v['valid-from'] ? new Date(str(v, 'valid-from')!) : new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+      m.validFrom = v['valid-from'] ? str(v, 'valid-from')! : from.toISOString().replace(/\.\d{3}Z$/, 'Z');
       if (v['valid-to']) m.validTo = str(v, 'valid-to');
+      else if (m.role !== 'GUARDIAN') m.validTo = new Date(Date.UTC(from.getUTCFullYear() + 2, from.getUTCMonth(), from.getUTCDate())).toISOString().replace(/\.\d{3}Z$/, 'Z');
       if (v['no-notify']) m.notifyRepresentative = false;
     },
   },
