@@ -104,7 +104,8 @@ describe('case hub outbox and webhook [sqlite]', () => {
 });
 
 describe('case hub log notifier', () => {
-  it('logs the notificationId and a masked subject, never the identity number', async () => {
+  it('logs the notificationId, a masked subject and a masked recipient, never an identity number', async () => {
+    const representative = identityNumber('19700101', 11);
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _enc, cb) {
@@ -116,13 +117,16 @@ describe('case hub log notifier', () => {
     await logNotifier(createLogger('info', sink)).deliver({
       notificationId: '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b',
       subject: { personalIdentityNumber: subject },
+      recipient: { personalIdentityNumber: representative },
       senderOrganisation: { organisationNumber: '5599999991', name: 'Testkommunen' },
       createdAt: new Date().toISOString(),
     });
     const line = JSON.parse(lines.join('')) as Record<string, unknown>;
     assert.equal(line.notificationId, '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b');
     assert.equal(line.subjectMasked, '*'.repeat(10) + subject.slice(-2));
+    assert.equal(line.recipientMasked, '*'.repeat(10) + representative.slice(-2));
     assert.ok(!lines.join('').includes(subject));
+    assert.ok(!lines.join('').includes(representative));
   });
 });
 

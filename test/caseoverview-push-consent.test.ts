@@ -80,6 +80,19 @@ forEachHubEngine('PushCaseStatus and consent', (start) => {
     assert.ok(rows.every((r) => !r.criteria.includes(person)));
   });
 
+  it('checks each push of a group-commit batch on its own', async () => {
+    const persons = Array.from({ length: 24 }, (_, i) => identityNumber('19870512', 400 + i));
+    await giveConsent(t.db, t.config.keysFile, ...persons.filter((_, i) => i % 2 === 0));
+    // Concurrent pushes share transactions (group commit); consent decides per push, not per batch.
+    const answers = await Promise.all(persons.map((subject, i) => push(t, { caseId: `batch-${i}`, subject, caseUpdated: '2025-03-18T08:00:00Z' }, 2)));
+    assert.deepEqual(
+      answers.map((a) => [a.outcome, a.consentStatus]),
+      persons.map((_, i) => (i % 2 === 0 ? ['CREATED', 'ACTIVE'] : [undefined, 'NONE'])),
+    );
+    const stored: Array<{ case_id: string }> = await t.db.read((m) => m.query("SELECT case_id FROM case_record WHERE case_id LIKE 'batch-%'"));
+    assert.deepEqual(stored.map((r) => r.case_id).sort(), persons.map((_, i) => `batch-${i}`).filter((_, i) => i % 2 === 0).sort());
+  });
+
   it('`off` lifts the rule and still reports consentStatus in version 2', async () => {
     const person = identityNumber('19860704', 329);
     const r = await push(off, { caseId: 'off-1', subject: person, caseUpdated: '2025-03-18T08:00:00Z' }, 2);
