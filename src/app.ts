@@ -9,10 +9,12 @@ import {
   allContracts,
   getDecisionSupportContract,
   getCaseOverviewV1Contract,
+  getCaseOverviewV2Contract,
   getDiagnosisContract,
   getMandatesContract,
   pingForConfigurationContract,
   pushCaseStatusV1Contract,
+  pushCaseStatusV2Contract,
   searchPersonnelContract,
   updateCaseOverviewConsentContract,
   updateMandateContract,
@@ -23,6 +25,7 @@ import { createCaseHub } from './caseoverview/case-hub.js';
 import { backfillCaseColumns } from './caseoverview/backfill.js';
 import { eraseCasesWithoutConsent } from './caseoverview/start-erasure.js';
 import { CaseKeyRing, ensureCaseKeys } from './caseoverview/keys.js';
+import { isDemoCaseHubSeeded, seedDemoCaseHub } from './caseoverview/demo.js';
 import { ensureWebhookSecretFile } from './caseoverview/webhook-signature.js';
 import { createGetDecisionSupportHandler } from './insurancemedicine/get-decision-support.js';
 import { createGetDiagnosisHandler } from './insurancemedicine/get-diagnosis.js';
@@ -129,11 +132,19 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   );
 
   const caseHub = createCaseHub(config, logger, db, audit, hashIdentifier);
-  producer.addService(pushCaseStatusV1Contract, caseHub.push);
-  producer.addService(getCaseOverviewV1Contract, caseHub.overview);
+  producer.addService(pushCaseStatusV1Contract, caseHub.push); // deprecated (README, "Case hub")
+  producer.addService(pushCaseStatusV2Contract, caseHub.pushV2);
+  producer.addService(getCaseOverviewV1Contract, caseHub.overview); // deprecated (README, "Case hub")
+  producer.addService(getCaseOverviewV2Contract, caseHub.overviewV2);
   producer.addService(updateMandateContract, caseHub.updateMandate);
   producer.addService(getMandatesContract, caseHub.getMandates);
   producer.addService(updateCaseOverviewConsentContract, caseHub.updateConsent);
+  // The hub's demo data goes through its stores, so it needs them (and the audit trail): here, not in prepare().
+  const caseKeys = new CaseKeyRing(config.keysFile);
+  if (config.demoData) {
+    const seeded = await seedDemoCaseHub({ db, keys: caseKeys, store: caseHub.store, mandates: caseHub.mandates, consent: config.caseConsent, hashIdentifier });
+    logger.info({ consentGiven: seeded.consentGiven, mandatesRegistered: seeded.mandatesRegistered, pushes: seeded.pushes }, 'case hub: demo data checked');
+  }
 
   producer.events.on('request', (o) => metrics.recordRequest(o));
   producer.events.on('tlsRefused', (r) => metrics.recordTlsRefusal(r.reason));
@@ -151,7 +162,9 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
     async ready() {
       const listening = producer.address() !== null;
       const database = await db.ping();
-      const demo = !config.demoData || (database && (await isDemoFmbLoaded(db)) && (await isDemoPersonnelLoaded(db)));
+      const demo =
+        !config.demoData ||
+        (database && (await isDemoFmbLoaded(db)) && (await isDemoPersonnelLoaded(db)) && (await isDemoCaseHubSeeded(db, caseKeys, caseHub.mandates)));
       return { ready: listening && database && demo, checks: { listening, database, demoData: demo } };
     },
     reload(next) {

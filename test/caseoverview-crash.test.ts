@@ -19,6 +19,7 @@ import { makePki } from './fixtures/pki.js';
 import { httpsCall } from './helpers/https-call.js';
 import { entryArgs } from './helpers/run-tool.js';
 import { freePort, waitReady } from './helpers/spawned-producer.js';
+import { giveConsent } from './helpers/consent.js';
 import { OVERVIEW_ACTION, PUSH_ACTION, identityNumber, overviewEnvelope, pathOf, pushEnvelope, texts } from './helpers/case-envelopes.js';
 
 const root = findProjectRoot();
@@ -86,6 +87,10 @@ test('kill -9 under push load loses no acknowledged push and leaves no half-writ
 
   let child = await start();
   const subjects = Array.from({ length: 4 }, (_, i) => identityNumber('19750605', 300 + i));
+  // Consent is required by default: the persons pushed for have given it (written beside the running producer).
+  const consentDb = await openDatabase({ dataDir: path.join(dir, 'data'), databaseUrl: undefined }, pino({ level: 'silent' }), { ...SCHEMA, migrate: false });
+  await giveConsent(consentDb, path.join(dir, 'data', 'keys.json'), ...subjects);
+  await consentDb.close();
   const statuses = ['RECEIVED', 'IN_PROGRESS', 'ACTION_REQUIRED', 'CLOSED'] as const;
   /** caseId → the latest acknowledged caseUpdated and revision. */
   const acked = new Map<string, { caseUpdated: string; revision: number; subject: string }>();
@@ -103,6 +108,7 @@ test('kill -9 under push load loses no acknowledged push and leaves no half-writ
           return; // the server is gone: this push was never acknowledged
         }
         assert.deepEqual(texts(body, 'resultCode'), ['OK'], body);
+        assert.deepEqual(texts(body, 'outcome'), [step === 0 ? 'CREATED' : 'UPDATED'], body);
         acked.set(caseId, { caseUpdated, revision: Number(texts(body, 'revision')[0]), subject });
       }
     }

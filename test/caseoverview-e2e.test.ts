@@ -16,6 +16,7 @@ import { endpointPath } from '../src/soap/service.js';
 import { validateResponse } from '../src/soap/validator.js';
 import { runPython, zeepAvailable, zeepPrelude } from './helpers/zeep.js';
 import { startTestApp, type SoapReply, type TestApp } from './helpers/app-fixture.js';
+import { giveConsent } from './helpers/consent.js';
 import {
   OVERVIEW_ACTION,
   PUSH_ACTION,
@@ -77,6 +78,8 @@ describe('case hub end to end [sqlite]', () => {
       [STRICT_SENDER]: { category: 'CASE_SYSTEM', organisations: [OTHER_ORG], signaturePolicy: 'required', signingCertificate: 'case-system.crt' },
     };
     t = await startTestApp({ PRODUCER_DEMO_DATA: 'false', PRODUCER_TAK: JSON.stringify(tak), PRODUCER_CONSUMERS: JSON.stringify(consumers) });
+    // Consent is required by default: the persons these tests push for have given it.
+    await giveConsent(t.db, t.config.keysFile, subject, identityNumber('19850472', 123), identityNumber('19791224', 661));
   });
   after(async () => {
     await t?.close();

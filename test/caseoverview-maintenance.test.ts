@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { rotateCaseKeys } from '../src/caseoverview/maintenance.js';
 import { AuditTrail, verifyAuditChain } from '../src/storage/audit.js';
 import { startTestApp, type TestApp } from './helpers/app-fixture.js';
+import { giveConsent } from './helpers/consent.js';
 import { OVERVIEW_ACTION, PUSH_ACTION, identityNumber, overviewEnvelope, pathOf, pushEnvelope, texts, type CaseFields } from './helpers/case-envelopes.js';
 import { runEntry, type ToolRun } from './helpers/run-tool.js';
 
@@ -33,6 +34,7 @@ describe('case hub maintenance [sqlite]', () => {
 
   before(async () => {
     t = await startTestApp({ PRODUCER_DEMO_DATA: 'false' });
+    await giveConsent(t.db, t.config.keysFile, subject); // consent is required by default
     const recent = new Date(Date.now() - 60_000).toISOString();
     assert.equal(await push({ caseId: 'old-closed', subject, caseCreated: '2024-01-01T00:00:00Z', caseUpdated: '2024-01-01T00:00:00Z' }), 'CREATED');
     assert.equal(await push({ caseId: 'old-closed', subject, caseCreated: '2024-01-01T00:00:00Z', caseUpdated: '2024-02-01T00:00:00Z', status: 'CLOSED' }), 'UPDATED');

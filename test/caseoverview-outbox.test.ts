@@ -17,6 +17,7 @@ import { createLogger } from '../src/log.js';
 import { logNotifier } from '../src/caseoverview/notifier.js';
 import { startTestApp, type TestApp } from './helpers/app-fixture.js';
 import { hasPostgres } from './helpers/engines.js';
+import { giveConsent } from './helpers/consent.js';
 import { OVERVIEW_ACTION, PUSH_ACTION, identityNumber, overviewEnvelope, pathOf, pushEnvelope, texts, type CaseFields } from './helpers/case-envelopes.js';
 
 interface Received {
@@ -64,6 +65,7 @@ describe('case hub outbox and webhook [sqlite]', () => {
   before(async () => {
     hook = await webhook(3);
     t = await startTestApp({ PRODUCER_DEMO_DATA: 'false', PRODUCER_NOTIFIER: 'webhook', PRODUCER_WEBHOOK_URL: hook.url });
+    await giveConsent(t.db, t.config.keysFile, subject);
   });
   after(async () => {
     await t?.close();
@@ -90,8 +92,9 @@ describe('case hub outbox and webhook [sqlite]', () => {
       assert.ok(ok.includes(String(failed.body.notificationId)), 'a retry carries the notificationId of the failed attempt');
     }
     for (const r of hook.received) {
-      assert.deepEqual(Object.keys(r.body).sort(), ['createdAt', 'notificationId', 'senderOrganisation', 'subject']);
+      assert.deepEqual(Object.keys(r.body).sort(), ['createdAt', 'notificationId', 'recipient', 'senderOrganisation', 'subject']);
       assert.deepEqual(r.body.subject, { personalIdentityNumber: subject });
+      assert.deepEqual(r.body.recipient, { personalIdentityNumber: subject }, 'no representative: the subject is the recipient');
       assert.doesNotMatch(JSON.stringify(r.body), /Secret title|IN_PROGRESS|hook-1/);
     }
     const rows: Array<{ attempts: number; last_error: string | null }> = await t.db.read((m) => m.query('SELECT attempts, last_error FROM case_outbox ORDER BY id'));
@@ -101,7 +104,8 @@ describe('case hub outbox and webhook [sqlite]', () => {
 });
 
 describe('case hub log notifier', () => {
-  it('logs the notificationId and a masked subject, never the identity number', async () => {
+  it('logs the notificationId, a masked subject and a masked recipient, never an identity number', async () => {
+    const representative = identityNumber('19700101', 11);
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _enc, cb) {
@@ -113,13 +117,16 @@ describe('case hub log notifier', () => {
     await logNotifier(createLogger('info', sink)).deliver({
       notificationId: '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b',
       subject: { personalIdentityNumber: subject },
+      recipient: { personalIdentityNumber: representative },
       senderOrganisation: { organisationNumber: '5599999991', name: 'Testkommunen' },
       createdAt: new Date().toISOString(),
     });
     const line = JSON.parse(lines.join('')) as Record<string, unknown>;
     assert.equal(line.notificationId, '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b');
     assert.equal(line.subjectMasked, '*'.repeat(10) + subject.slice(-2));
+    assert.equal(line.recipientMasked, '*'.repeat(10) + representative.slice(-2));
     assert.ok(!lines.join('').includes(subject));
+    assert.ok(!lines.join('').includes(representative));
   });
 });
 
@@ -129,6 +136,7 @@ describe('case hub: two instances on one PostgreSQL', { skip: !hasPostgres() && 
   const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-case-pg-'));
   let a: TestApp;
   let b: TestApp;
+  const subjects = Array.from({ length: 6 }, (_, i) => identityNumber('19800101', 100 + i));
   let hook: Awaited<ReturnType<typeof webhook>>;
 
   before(async () => {
@@ -151,6 +159,7 @@ describe('case hub: two instances on one PostgreSQL', { skip: !hasPostgres() && 
     };
     a = await startTestApp(env);
     b = await startTestApp(env);
+    await giveConsent(a.db, a.config.keysFile, ...subjects);
   });
   after(async () => {
     await a?.close();
@@ -166,7 +175,6 @@ describe('case hub: two instances on one PostgreSQL', { skip: !hasPostgres() && 
   });
 
   it('pushes through one, reads through the other, and delivers every change exactly once', async () => {
-    const subjects = Array.from({ length: 6 }, (_, i) => identityNumber('19800101', 100 + i));
     const pushes: Promise<string[]>[] = [];
     let expected = 0;
     for (let i = 0; i < 24; i++) {

@@ -20,6 +20,7 @@ import { validateResponse } from '../src/soap/validator.js';
 import { findProjectRoot } from '../src/project-root.js';
 import { makePki } from './fixtures/pki.js';
 import { startTestApp, type TestApp } from './helpers/app-fixture.js';
+import { giveConsent } from './helpers/consent.js';
 import { PUSH_ACTION, identityNumber, pathOf, pushEnvelope, texts, type CaseFields } from './helpers/case-envelopes.js';
 
 const root = findProjectRoot();
@@ -358,11 +359,13 @@ describe('a signing certificate replaced in place is used after a reload', () =>
   /** Pushes a new case as case-system, signed with `keyRole`'s private key; returns [resultCode, errorCode]. */
   async function pushSignedWith(keyRole: Role): Promise<[string | undefined, string | undefined]> {
     const f: CaseFields = { caseId: `rotate-${++n}`, subject: identityNumber('19850412', 200 + n), caseUpdated: '2025-06-01T00:00:00Z', id: `cs-rotate-${n}` };
+    await giveConsent(t.db, t.config.keysFile, f.subject); // consent is required by default
     const sig = new SignedXml({ privateKey: appPem(keyRole, 'key'), signatureAlgorithm: ALG.rsaSha256, canonicalizationAlgorithm: ALG.excC14n });
     sig.addReference({ xpath: "//*[local-name(.)='caseStatus']", transforms: [ALG.enveloped, ALG.excC14n], digestAlgorithm: ALG.sha256 });
     sig.computeSignature(pushEnvelope(f), { prefix: 'ds', location: { reference: "//*[local-name(.)='caseStatus']", action: 'append' } });
     const r = await t.post('case-system', pathOf('PushCaseStatus'), PUSH_ACTION, sig.getSignedXml());
     assert.equal(r.status, 200, r.body);
+    if (texts(r.body, 'resultCode')[0] === 'OK') assert.deepEqual(texts(r.body, 'outcome'), ['CREATED'], r.body);
     return [texts(r.body, 'resultCode')[0], texts(r.body, 'errorCode')[0]];
   }
 

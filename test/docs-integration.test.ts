@@ -3,7 +3,8 @@
  * preceded by an HTML comment, either
  *   <!-- checked: exit=N expect="text" needs=X -->   run it; exit code N (default 0); every expect
  *                                                     must appear in its output; needs= a contract
- *                                                     that must be served, or a command on PATH
+ *                                                     that must be served (Name, or Name/<major> for
+ *                                                     one major), or a command on PATH
  *   <!-- not checked: reason -->                      say why not (e.g. it starts the producer)
  * An sh block without either fails this test. README.md's blocks marked "checked" run too.
  *
@@ -101,8 +102,10 @@ describe('docs/integration.md: every command is checked', () => {
     before(async () => {
       t = await startTestApp();
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-docs-'));
-      const served = new Set(t.app.producer.services.map((s) => s.contract));
-      const contractNames = new Set(allContracts.map((c) => c.name));
+      // needs=Name (any major served) or needs=Name/<major> (that major served)
+      const servedContracts = allContracts.filter((c) => t.app.producer.services.some((s) => s.namespace === c.namespace));
+      const served = new Set(servedContracts.flatMap((c) => [c.name, `${c.name}/${c.major}`]));
+      const contractNames = new Set(allContracts.flatMap((c) => [c.name, `${c.name}/${c.major}`]));
       const env = { PRODUCER_CERTS_DIR: t.certsDir, PRODUCER_PORT: String(t.port) };
       // four lanes, one block after another in each: every block starts node processes of its own
       const lanes: Array<Promise<unknown>> = [Promise.resolve(), Promise.resolve(), Promise.resolve(), Promise.resolve()];

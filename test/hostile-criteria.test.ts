@@ -19,6 +19,7 @@ import type { ContractDefinition } from '../contracts/rivta.js';
 import { endpointPath } from '../src/soap/service.js';
 import { validateResponse } from '../src/soap/validator.js';
 import { startTestApp, type SoapReply, type TestApp } from './helpers/app-fixture.js';
+import { giveConsent } from './helpers/consent.js';
 import { OVERVIEW_ACTION, identityNumber, overviewEnvelope, pathOf, pushEnvelope, texts } from './helpers/case-envelopes.js';
 
 const FMB_CORE = 'urn:riv:processmanagement:decisionsupport:insurancemedicine:1';
@@ -153,8 +154,10 @@ describe('repeated criteria and echoed values, end to end', () => {
 
   it('GetCaseOverview: status is capped; a status sent twice is the same filter', async () => {
     const subject = identityNumber('19790314', 417);
+    await giveConsent(t.db, t.config.keysFile, subject); // consent is required by default
     const pushed = await call(pushCaseStatusV1Contract, pushEnvelope({ caseId: 'cap-1', subject, caseUpdated: new Date(Date.now() - 60_000).toISOString() }), 'case-system');
     assert.equal(result(pushed).resultCode, 'OK', result(pushed).message);
+    assert.deepEqual(texts(pushed.body, 'outcome'), ['CREATED']);
     const read = (statuses: string[]) => t.post('case-view', pathOf('GetCaseOverview'), OVERVIEW_ACTION, overviewEnvelope({ subject, status: statuses }));
     const once = await read(['RECEIVED']);
     assert.deepEqual(texts(once.body, 'caseId'), ['cap-1']);

@@ -79,9 +79,10 @@ forEachEngine('the outbox bookkeeping is the only write that is not synced', (en
           caseUpdated: now,
         },
         notify: true,
+        consent: 'required', // an organisation needs none
         audit: { actor: 'SE5599999991-1005', peer: 'SE5599999991-1005', contract: 'PushCaseStatus', action: 'write', criteria: {}, recordCount: 0 },
       });
-      const claimed = await store.claimDue(10, 60_000);
+      const { claimed } = await store.claimDue(10, 60_000);
       assert.equal(claimed.length, 1);
       assert.deepEqual([...(await store.markDelivered(claimed))], [claimed[0]!.id]);
       assert.deepEqual(calls, [

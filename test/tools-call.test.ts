@@ -19,6 +19,8 @@ import { startTestApp, type TestApp } from './helpers/app-fixture.js';
 import { projectRoot, runTool, type ToolRun } from './helpers/run-tool.js';
 
 const config = loadConfig({});
+/** A subject without demo consent, so the push below is stored only because the kit gave consent first. */
+const SUBJECT = '199001012385';
 
 describe('call: building requests (no producer needed)', () => {
   it('the default role is the one the development TAK allows, seeing the most', () => {
@@ -47,6 +49,13 @@ describe('call: building requests (no producer needed)', () => {
       [['GetCaseOverview', '--pnr', '191212121212', '--status', 'CLOSED'], [/personalIdentityNumber>191212121212</, /status>CLOSED</]],
       [['PushCaseStatus', '--case-id', 'C-1', '--status', 'CLOSED'], [/caseId>C-1</, /status>CLOSED</]],
       [['PingForConfiguration', '--logical-address', 'OTHER'], [/LogicalAddress[^>]*>OTHER</, /logicalAddress>OTHER</]],
+      [['UpdateCaseOverviewConsent', '--pnr', '191212121212', '--action', 'REVOKE'], [/action>REVOKE</, /personalIdentityNumber>191212121212</]],
+      [['UpdateMandate', '--mandate-id', 'M-1', '--representative', '198507099805', '--scope-category', 'Bygglov'], [/mandateId>M-1</, /representative>198507099805</, new RegExp(`validFrom>${new Date().toISOString().slice(0, 10)}T00:00:00Z<`)]],
+      [['UpdateMandate', '--mandate-id', 'M-2', '--mandate-role', 'GUARDIAN', '--grantor-pnr', '201901012384'], [/role>GUARDIAN</]],
+      [['UpdateMandate', '--revoke', 'M-1'], [/revoke>M-1</]],
+      [['GetMandates', '--representative', '198507099805'], [/representative>198507099805</]],
+      [['PushCaseStatus', '--major', '2', '--org-number', '2120000142', '--committee', 'SN', '--service-area', 'SOL_IFO'], [/PushCaseStatusResponder:2/, /committee>/, /serviceArea>SOL_IFO</]],
+      [['GetCaseOverview', '--major', '2', '--pnr', '191212121212', '--representative', '198507099805', '--max-results', '5'], [/GetCaseOverviewResponder:2/, /representative>198507099805</, /maxResults>5</]],
     ];
     for (const [argv, patterns] of cases) {
       const plan = planCall(argv, config);
@@ -67,6 +76,10 @@ describe('call: building requests (no producer needed)', () => {
     assert.throws(() => planCall(['GetDiagnosis', '--family-name', 'x'], config), /Unknown option/);
     assert.throws(() => planCall(['GetDiagnosis', '--file', 'x.xml', '--code', 'F32'], config), /--file is sent as it is/);
     assert.throws(() => planCall(['NoSuchOperation'], config), /unknown operation/);
+    assert.throws(() => planCall(['GetCaseOverview', '--representative', '198507099805'], config), /--representative exists in GetCaseOverview 2 only/);
+    assert.throws(() => planCall(['GetDiagnosis', '--major', '2'], config), /has no major version 2/);
+    assert.equal(planCall(['PushCaseStatus'], config).ref.contract.major, 1, 'without --major: version 1, as before');
+    assert.equal(planCall(['PushCaseStatus', '--major', '2'], config).url.endsWith('/PushCaseStatus/2/rivtabp21'), true);
   });
 });
 
@@ -100,8 +113,15 @@ describe('call: against a running producer', () => {
     start('not-in-tak', ['GetDiagnosis', '--role', 'unknown']);
     start('file', ['GetDiagnosis', '--file', badFile]);
     start('refused', ['PingForConfiguration'], { PRODUCER_PORT: String(closedPort) });
-    start('push', ['PushCaseStatus', '--case-id', `kit-${process.pid}`, '--status', 'RECEIVED']);
     start('overview', ['GetCaseOverview']);
+    // a person's case is stored only with consent: the push waits for the consent (a subject the demo data does not know)
+    const consent = runTool('call', ['UpdateCaseOverviewConsent', '--pnr', SUBJECT, '--action', 'GIVE'], env);
+    runs.set('consent', consent);
+    runs.set('push', consent.then(() => runTool('call', ['PushCaseStatus', '--pnr', SUBJECT, '--case-id', `kit-${process.pid}`, '--status', 'RECEIVED'], env)));
+    runs.set('push2', consent.then(() => runTool('call', ['PushCaseStatus', '--major', '2', '--pnr', SUBJECT, '--case-id', `kit2-${process.pid}`, '--status', 'RECEIVED'], env)));
+    const mandate = runTool('call', ['UpdateMandate', '--mandate-id', `MR-KIT-${process.pid}`, '--representative', SUBJECT], env);
+    runs.set('mandate', mandate);
+    runs.set('mandates', mandate.then(() => runTool('call', ['GetMandates', '--representative', SUBJECT], env)));
     await Promise.all(runs.values());
   });
   after(async () => {
@@ -165,17 +185,40 @@ describe('call: against a running producer', () => {
     assert.match(refused.stderr, /ECONNREFUSED/);
   });
 
-  it('PushCaseStatus and GetCaseOverview from their samples, as case-system and case-view', async (tc) => {
-    if (!served('PushCaseStatus') || !served('GetCaseOverview')) {
-      tc.skip('SKIPPED: PushCaseStatus/GetCaseOverview are not registered in src/app.ts yet');
+  it('consent, then PushCaseStatus 1 and 2 are stored (CREATED), and GetCaseOverview answers, as case-view and case-system', async (tc) => {
+    if (!served('PushCaseStatus') || !served('GetCaseOverview') || !served('UpdateCaseOverviewConsent')) {
+      tc.skip('SKIPPED: PushCaseStatus/GetCaseOverview/UpdateCaseOverviewConsent are not registered in src/app.ts yet');
       return;
     }
+    const consent = await call('consent');
+    assert.equal(consent.code, 0, consent.stderr);
+    assert.match(consent.stderr, /UpdateCaseOverviewConsent as case-view /);
+    assert.match(consent.stdout, /<(\w+:)?consentStatus>ACTIVE</);
     const push = await call('push');
     assert.equal(push.code, 0, push.stderr);
-    assert.match(push.stderr, /PushCaseStatus as case-system /);
-    assert.match(push.stdout, /<(\w+:)?outcome>(CREATED|UPDATED)</);
+    assert.match(push.stderr, /PushCaseStatus as case-system .*PushCaseStatus\/1\/rivtabp21/);
+    assert.match(push.stdout, /<(\w+:)?outcome>CREATED</);
+    const push2 = await call('push2');
+    assert.equal(push2.code, 0, push2.stderr);
+    assert.match(push2.stderr, /PushCaseStatus\/2\/rivtabp21/);
+    assert.match(push2.stdout, /<(\w+:)?outcome>CREATED</);
+    assert.match(push2.stdout, /<(\w+:)?consentStatus>ACTIVE</);
     const overview = await call('overview');
     assert.equal(overview.code, 0, overview.stderr);
     assert.match(overview.stderr, /GetCaseOverview as case-view /);
+  });
+
+  it('UpdateMandate as mandate-register registers; GetMandates as case-view lists it', async (tc) => {
+    if (!served('UpdateMandate') || !served('GetMandates')) {
+      tc.skip('SKIPPED: UpdateMandate/GetMandates are not registered in src/app.ts yet');
+      return;
+    }
+    const mandate = await call('mandate');
+    assert.equal(mandate.code, 0, mandate.stderr);
+    assert.match(mandate.stderr, /UpdateMandate as mandate-register /);
+    assert.match(mandate.stdout, /<(\w+:)?outcome>REGISTERED</);
+    const mandates = await call('mandates');
+    assert.equal(mandates.code, 0, mandates.stderr);
+    assert.match(mandates.stdout, new RegExp(`<(\\w+:)?mandateId>MR-KIT-${process.pid}<`));
   });
 });

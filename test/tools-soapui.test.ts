@@ -47,6 +47,8 @@ const text = (el: Element) => el.textContent ?? '';
 interface Step {
   readonly suite: string;
   readonly name: string;
+  /** A step that prepares its test case (consent before a push), not the case's own request. */
+  readonly setup: boolean;
   readonly operation: string;
   readonly endpoint: string;
   readonly keystore: string;
@@ -54,14 +56,18 @@ interface Step {
   readonly assertions: ReadonlyArray<{ type: string; name: string; config: string }>;
 }
 
-function steps(project: Element): Step[] {
+/** Every step of every test case, in the order SoapUI runs them. */
+function allSteps(project: Element): Step[] {
   return kids(project, 'testSuite').flatMap((suite) =>
-    kids(suite, 'testCase').map((tc) => {
-      const config = kid(kid(tc, 'testStep'), 'config');
+    kids(suite, 'testCase').flatMap((tc) => {
+      const testSteps = kids(tc, 'testStep');
+      return testSteps.map((ts, n) => {
+      const config = kid(ts, 'config');
       const request = kid(config, 'request');
       return {
         suite: suite.getAttribute('name')!,
         name: tc.getAttribute('name')!,
+        setup: n < testSteps.length - 1,
         operation: text(kid(config, 'operation')),
         endpoint: text(kid(request, 'endpoint')),
         keystore: request.getAttribute('sslKeystore') ?? '',
@@ -72,8 +78,21 @@ function steps(project: Element): Step[] {
           config: kids(a, 'configuration')[0]?.toString() ?? '',
         })),
       };
+      });
     }),
   );
+}
+
+/** The step each test case is about (its last), without the steps that prepare it. */
+const steps = (project: Element): Step[] => allSteps(project).filter((s) => !s.setup);
+
+/** The regular expression of a step's "answer matches" assertion (Simple Contains with useRegEx). */
+function expectedPattern(s: Step): RegExp | undefined {
+  const a = s.assertions.find((x) => x.type === ASSERTION.contains && /<useRegEx>true</.test(x.config));
+  if (!a) return undefined;
+  const token = /<token>([\s\S]*?)<\/token>/.exec(a.config)![1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  // Java's inline (?s) flag, as JavaScript's s flag
+  return new RegExp(token.replace(/^\(\?s\)/, ''), 's');
 }
 
 /** A step's contract, by its endpoint: the operation name alone is shared by the majors of an interaction. */
@@ -139,7 +158,7 @@ describe('npm run soapui: the generated project', () => {
       assert.equal(validators.get(contract)!.validate(s.body), undefined, `${s.name} validates against our XSDs`);
       assert.match(s.body, new RegExp(`<(\\w+:)?LogicalAddress>${LA}</`), 'the first configured logical address');
       assert.deepEqual(
-        s.assertions.map((a) => [a.type, a.name]),
+        s.assertions.filter((a) => a.name !== 'answer matches').map((a) => [a.type, a.name]),
         [
           [ASSERTION.soapResponse, 'SOAP Response'],
           [ASSERTION.notSoapFault, 'Not SOAP Fault'],
@@ -156,6 +175,23 @@ describe('npm run soapui: the generated project', () => {
     assert.equal(roleFor.SearchPersonnel, 'supervisor.p12');
     assert.equal(roleFor.PushCaseStatus, 'case-system.p12');
     assert.equal(roleFor.GetCaseOverview, 'case-view.p12');
+  });
+
+  it('gives the sample subject consent before each push and asserts that the push was stored', () => {
+    const all = allSteps(project);
+    const pushes = all.filter((s) => !s.setup && s.operation === 'PushCaseStatus' && !faultCodeOf(s));
+    assert.equal(pushes.length, allContracts.filter((c) => c.name === 'PushCaseStatus').length, 'one sample push per major');
+    for (const push of pushes) {
+      const setup = all.filter((s) => s.setup && s.name === push.name);
+      assert.deepEqual(setup.map((s) => s.operation), ['UpdateCaseOverviewConsent'], `${push.name}: consent first`);
+      assert.equal(setup[0]!.keystore, 'case-view.p12');
+      assert.match(setup[0]!.body, /<(\w+:)?action>GIVE</);
+      const subject = (body: string) => /<(?:\w+:)?personalIdentityNumber>(\d+)</.exec(body)?.[1];
+      assert.equal(subject(setup[0]!.body), subject(push.body), 'consent for the subject the push names');
+      assert.match('<x:outcome>CREATED</x:outcome>', expectedPattern(push)!);
+      assert.doesNotMatch('<x:result><x:resultCode>INFO</x:resultCode></x:result>', expectedPattern(push)!, 'an answer without outcome fails');
+      assert.match('<consentStatus>ACTIVE</consentStatus>', expectedPattern(setup[0]!)!);
+    }
   });
 
   it('has negative cases per operation that assert a fault: RP003, RP004, RP006', () => {
@@ -188,7 +224,7 @@ describe('npm run soapui: the generated project', () => {
 
   it('registers the PKCS#12 keystores (password changeit) that the requests name, and documents them', () => {
     const cryptos = all(project, 'crypto').map((c) => ({ source: text(kid(c, 'source')), password: text(kid(c, 'password')) }));
-    for (const s of steps(project)) {
+    for (const s of allSteps(project)) {
       const crypto = cryptos.find((c) => path.basename(c.source) === s.keystore);
       assert.ok(crypto, `${s.keystore} is a project keystore`);
       assert.equal(crypto.source, path.join(certsDir, s.keystore));
@@ -247,9 +283,12 @@ describe('npm run soapui: every test case replayed against the running producer'
   it('each case gets what its assertions expect', async (tc) => {
     const served = new Set(t.app.producer.services.map((s) => s.namespace));
     const skipped: string[] = [];
-    for (const s of steps(parse(buildSoapUiProject(config)))) {
+    const all = allSteps(parse(buildSoapUiProject(config)));
+    // a test case runs whole or not at all: its push needs the consent step before it
+    const unserved = new Set(all.filter((s) => !served.has(contractOf(s).namespace)).map((s) => s.name));
+    for (const s of all) {
       const contract = contractOf(s);
-      if (!served.has(contract.namespace)) {
+      if (unserved.has(s.name)) {
         skipped.push(s.name);
         continue;
       }
@@ -261,6 +300,8 @@ describe('npm run soapui: every test case replayed against the running producer'
       } else {
         assert.equal(r.status, 200, `${s.name}: ${r.body}`);
         assert.equal(validateResponse(contract, r.body), undefined, `${s.name}: the answer is schema compliant`);
+        const expected = expectedPattern(s);
+        if (expected) assert.match(r.body, expected, `${s.name} (${s.operation}): the answer matches`);
       }
     }
     if (skipped.length > 0) tc.diagnostic(`not served yet, not replayed: ${skipped.join('; ')}`);

@@ -4,14 +4,18 @@
  * additional authenticated data that binds each sealed blob to its row.
  */
 import type { AuditEntryInput } from '../storage/audit.js';
+import type { ConsentStatus } from './consent-store.js';
 import { CASE_TABLES } from './schema.js';
 import type { CaseContent, Subject } from './validation.js';
 
-export type PushOutcome = 'CREATED' | 'UPDATED' | 'UNCHANGED' | 'STALE' | 'CONFLICT';
+/** NO_CONSENT: a person subject without active consent while consent is required; nothing was stored. */
+export type PushOutcome = 'CREATED' | 'UPDATED' | 'UNCHANGED' | 'STALE' | 'CONFLICT' | 'NO_CONSENT';
 
 export interface PushInput {
   readonly content: CaseContent;
   readonly notify: boolean;
+  /** `required`: a person subject's push is applied only under active consent (docs/hub-people.md#pushes-and-consent). */
+  readonly consent: 'required' | 'off';
   /** A verified signature, kept as evidence with the history entry (with the envelope it signs). */
   readonly evidence?: { readonly signatureXml: string; readonly signedEnvelope: string };
   /**
@@ -24,14 +28,22 @@ export interface PushInput {
 
 export interface PushResult {
   readonly outcome: PushOutcome;
-  readonly revision: number;
+  /** Absent for NO_CONSENT. */
+  readonly revision?: number;
   readonly notificationId?: string;
+  /** A person subject's consent status, read inside the push's transaction; absent for an organisation. */
+  readonly consentStatus?: ConsentStatus;
 }
 
-/** What the notifier delivers (README, "Notifications"): who to tell and from whom; never case content. */
+/**
+ * What the notifier delivers (README, "Notifications"): whom the case concerns, whom to tell (the subject, or a
+ * representative whose mandate covers the case: docs/hub-people.md#notices) and from whom; never case content.
+ */
 export interface NotificationPayload {
   readonly notificationId: string;
   readonly subject: { readonly [K in Subject['kind']]?: string };
+  /** The identity the notice is for: the subject itself, or a representative's personal identity number. */
+  readonly recipient?: { readonly [K in Subject['kind']]?: string };
   readonly senderOrganisation: { readonly organisationNumber: string; readonly name: string };
   readonly createdAt: string;
 }
@@ -50,12 +62,46 @@ export interface HistoryPayload extends Omit<HistoryEntry, 'revision'> {
   readonly signedEnvelope?: string;
 }
 
-export interface OverviewFilter {
+/** One page of a subject's cases (docs/hub-people.md#reading): who asks, the filters, and where the page starts. */
+export interface OverviewQuery {
   readonly subjectHash: string;
+  /** A person subject: consent applies and is reported. */
+  readonly person: boolean;
+  readonly consent: 'required' | 'off';
+  /** Reading on behalf: the representative's HMAC; the page then holds only what the mandates in effect cover. */
+  readonly representativeHash?: string;
+  /** UTC ISO: the time at which mandates must be in effect. */
+  readonly now: string;
   readonly senderOrganisation?: string;
   readonly statuses?: readonly string[];
   /** UTC ISO; cases with caseUpdated at or after it. */
   readonly updatedSince?: string;
+  /** The keyset position: only cases after it in (caseUpdated descending, id descending) order. */
+  readonly after?: PageKey;
+  /** Most case rows to return (the page size plus one, to tell whether more follow). */
+  readonly limit: number;
+  /** Most history entries per case to return (the cap plus one, to tell whether it was truncated). */
+  readonly historyLimit: number;
+}
+
+/** A position in the overview's order. */
+export interface PageKey {
+  readonly caseUpdated: string;
+  readonly id: number;
+}
+
+/** What the overview program read, still sealed (the event-loop thread opens it). */
+export interface OverviewRows {
+  /** A representative without a mandate in effect from the subject: nothing else was read. */
+  readonly denied: boolean;
+  /** The roles of the mandates in effect the page was read under (reading on behalf). */
+  readonly roles: readonly string[];
+  /** A person subject's consent status; undefined for an organisation (and when denied). */
+  readonly consentStatus?: ConsentStatus;
+  /** In page order, at most `limit`. */
+  readonly cases: readonly OverviewCaseRow[];
+  /** Per case, newest revision first, at most `historyLimit` each. */
+  readonly history: readonly OverviewHistoryRow[];
 }
 
 /** A case row of an overview, still sealed (the event-loop thread opens it). */
@@ -64,6 +110,7 @@ export interface OverviewCaseRow {
   sender_org: string;
   case_id: string;
   revision: number;
+  case_updated: string;
   key_id: string;
   content: string;
 }
@@ -84,6 +131,15 @@ export interface OutboxClaimRow {
   content: string;
   attempts: number;
 }
+
+/** What a claim took, and how many representatives' notices it closed as skipped (no covering mandate now). */
+export interface OutboxClaim {
+  readonly rows: readonly OutboxClaimRow[];
+  readonly skipped: number;
+}
+
+/** The terminal mark of a representative's notice that no mandate in effect covers at delivery (last_error). */
+export const SKIPPED_NO_MANDATE = 'skipped: no mandate in effect covers the case';
 
 /** Each blob's additional authenticated data: a blob moved to another row does not open. */
 export const aad = {

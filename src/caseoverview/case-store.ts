@@ -17,8 +17,10 @@ import type { Database, Engine } from '../storage/database.js';
 import { sqlFor } from '../storage/sql.js';
 import { DatabaseUnavailableError } from '../storage/errors.js';
 import { GroupCommitQueue, type Pending } from '../storage/group-commit.js';
-import { APPLY_PUSHES, CLAIM_OUTBOX, MARK_DELIVERED, OVERVIEW_ROWS, shareKeyRing } from './case-programs.js';
-import { aad, type HistoryEntry, type HistoryPayload, type NotificationPayload, type OverviewFilter, type PushInput, type PushResult } from './case-rows.js';
+import { APPLY_PUSHES, CLAIM_OUTBOX, MARK_DELIVERED, shareKeyRing } from './case-programs.js';
+import { aad, SKIPPED_NO_MANDATE, type HistoryEntry, type HistoryPayload, type NotificationPayload, type OverviewQuery, type PageKey, type PushInput, type PushResult } from './case-rows.js';
+import type { ConsentStatus } from './consent-store.js';
+import { OVERVIEW_ROWS } from './overview-program.js';
 import type { CaseKeyRing, Sealed } from './keys.js';
 import { CASE_TABLES } from './schema.js';
 import type { CaseContent } from './validation.js';
@@ -26,8 +28,21 @@ import type { CaseContent } from './validation.js';
 export interface StoredCase {
   readonly content: CaseContent;
   readonly revision: number;
-  /** Newest first. */
+  /** Newest first, at most the query's history cap. */
   readonly history: readonly HistoryEntry[];
+  /** The case has more history entries than `history` holds. */
+  readonly historyTruncated: boolean;
+}
+
+/** One page of an overview (docs/hub-people.md#reading). */
+export interface OverviewPage {
+  /** Reading on behalf without a mandate in effect: nothing was read. */
+  readonly denied: boolean;
+  readonly roles: readonly string[];
+  readonly consentStatus?: ConsentStatus;
+  readonly cases: readonly StoredCase[];
+  /** The position after the page's last case when more cases follow. */
+  readonly next?: PageKey;
 }
 
 export interface ClaimedNotification {
@@ -134,11 +149,18 @@ export class CaseStore {
   // -------------------------------------------------------------------------------------------
   // Reads
 
-  /** The subject's cases, newest caseUpdated first, each with its history newest first. */
-  async overview(filter: OverviewFilter): Promise<StoredCase[]> {
-    const { cases, history: historyRows } = await this.db.readProgram(OVERVIEW_ROWS, { engine: this.db.engine, filter });
+  /**
+   * One page of the subject's cases, newest caseUpdated first, each with its newest history entries:
+   * `pageSize` cases at most, and `historyCap` entries per case at most.
+   */
+  async overview(query: Omit<OverviewQuery, 'limit' | 'historyLimit'>, pageSize: number, historyCap: number): Promise<OverviewPage> {
+    const rows = await this.db.readProgram(OVERVIEW_ROWS, {
+      engine: this.db.engine,
+      keysFile: this.keys.file,
+      query: { ...query, limit: pageSize + 1, historyLimit: historyCap + 1 },
+    });
     const history = new Map<number, HistoryEntry[]>();
-    for (const h of historyRows) {
+    for (const h of rows.history) {
       const caseRowId = Number(h.case_row_id);
       const revision = Number(h.revision);
       const p = JSON.parse(this.keys.open({ keyId: h.key_id, blob: h.content }, aad.history(caseRowId, revision))) as HistoryPayload;
@@ -146,11 +168,23 @@ export class CaseStore {
       list.push({ revision, status: p.status, statusDate: p.statusDate, caseUpdated: p.caseUpdated });
       history.set(caseRowId, list);
     }
-    return cases.map((r) => ({
-      content: JSON.parse(this.keys.open({ keyId: r.key_id, blob: r.content }, aad.case(r.sender_org, r.case_id))) as CaseContent,
-      revision: Number(r.revision),
-      history: history.get(Number(r.id)) ?? [],
-    }));
+    const page = rows.cases.slice(0, pageSize);
+    const last = page[page.length - 1];
+    return {
+      denied: rows.denied,
+      roles: rows.roles,
+      ...(rows.consentStatus ? { consentStatus: rows.consentStatus } : {}),
+      cases: page.map((r) => {
+        const entries = history.get(Number(r.id)) ?? [];
+        return {
+          content: JSON.parse(this.keys.open({ keyId: r.key_id, blob: r.content }, aad.case(r.sender_org, r.case_id))) as CaseContent,
+          revision: Number(r.revision),
+          history: entries.slice(0, historyCap),
+          historyTruncated: entries.length > historyCap,
+        };
+      }),
+      ...(rows.cases.length > pageSize && last ? { next: { caseUpdated: last.case_updated, id: Number(last.id) } } : {}),
+    };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -160,23 +194,35 @@ export class CaseStore {
    * Claims up to `limit` due notifications for `leaseMs`: a short transaction that marks them with a
    * claim token and lease. On PostgreSQL the rows are selected `FOR UPDATE SKIP LOCKED`, so two instances
    * polling at once take disjoint rows; the lease then keeps them out of every other poll until this
-   * instance reports back. Delivery happens outside any transaction.
+   * instance reports back. Delivery happens outside any transaction. `skipped`: representatives' notices the
+   * claim closed because no mandate in effect covers their case any more (docs/hub-people.md#notices).
    *
    * The claim's commit is not synced (WriteOptions.durable false): a claim lost to a power loss only
-   * makes its rows due again, and they are delivered again, which at-least-once delivery allows after a
+   * makes its rows due again (and a skip is decided again), which at-least-once delivery allows after a
    * failure; pushes, which are acknowledged, keep their synced commits (docs/performance.md).
    */
-  async claimDue(limit: number, leaseMs: number): Promise<ClaimedNotification[]> {
+  async claimDue(limit: number, leaseMs: number): Promise<{ claimed: ClaimedNotification[]; skipped: number }> {
     const now = new Date();
     const token = randomUUID();
-    const claim = { engine: this.db.engine, limit: Math.max(1, Math.floor(limit)), now: now.toISOString(), until: new Date(now.getTime() + leaseMs).toISOString(), token };
-    const rows = await this.db.write(CLAIM_OUTBOX, claim, { durable: false });
-    return rows.map((r) => ({
+    const { rows, skipped } = await this.db.write(
+      CLAIM_OUTBOX,
+      {
+        engine: this.db.engine,
+        keysFile: this.keys.file,
+        limit: Math.max(1, Math.floor(limit)),
+        now: now.toISOString(),
+        until: new Date(now.getTime() + leaseMs).toISOString(),
+        token,
+      },
+      { durable: false },
+    );
+    const claimed = rows.map((r) => ({
       id: Number(r.id),
       token,
       attempts: Number(r.attempts),
       payload: JSON.parse(this.keys.open({ keyId: r.key_id, blob: r.content }, aad.outbox(r.notification_id))) as NotificationPayload,
     }));
+    return { claimed, skipped };
   }
 
   /**
@@ -207,14 +253,18 @@ export class CaseStore {
     );
   }
 
-  /** Counts of the outbox (tests, operations). */
-  async outboxCounts(): Promise<{ pending: number; delivered: number }> {
-    const rows: Array<{ pending: unknown; delivered: unknown }> = await this.db.read((m) =>
+  /** Counts of the outbox (tests, operations); `delivered` includes the skipped. */
+  async outboxCounts(): Promise<{ pending: number; delivered: number; skipped: number }> {
+    const rows: Array<{ pending: unknown; delivered: unknown; skipped: unknown }> = await this.db.read((m) =>
       m.query(
-        `SELECT SUM(CASE WHEN delivered_at IS NULL THEN 1 ELSE 0 END) AS pending, SUM(CASE WHEN delivered_at IS NULL THEN 0 ELSE 1 END) AS delivered FROM ${CASE_TABLES.outbox}`,
+        this.sql(
+          `SELECT SUM(CASE WHEN delivered_at IS NULL THEN 1 ELSE 0 END) AS pending, SUM(CASE WHEN delivered_at IS NULL THEN 0 ELSE 1 END) AS delivered,` +
+            ` SUM(CASE WHEN delivered_at IS NOT NULL AND last_error = ? THEN 1 ELSE 0 END) AS skipped FROM ${CASE_TABLES.outbox}`,
+        ),
+        [SKIPPED_NO_MANDATE],
       ),
     );
-    return { pending: Number(rows[0]?.pending ?? 0), delivered: Number(rows[0]?.delivered ?? 0) };
+    return { pending: Number(rows[0]?.pending ?? 0), delivered: Number(rows[0]?.delivered ?? 0), skipped: Number(rows[0]?.skipped ?? 0) };
   }
 
   // -------------------------------------------------------------------------------------------

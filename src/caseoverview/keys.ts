@@ -39,6 +39,8 @@ interface CaseKeys {
   readonly subjectKey: Buffer;
   /** One HMAC key per scope field, derived from the subject key (see scopeHash). */
   readonly scopeKeys: Readonly<Record<ScopeField, Buffer>>;
+  /** GetCaseOverview's continuation tokens, derived like the scope keys: every instance sharing the file shares it. */
+  readonly continuationKey: Buffer;
   readonly current: string;
   readonly keys: ReadonlyMap<string, Buffer>;
 }
@@ -50,6 +52,7 @@ function parseCaseKeys(content: KeysFileContent, file: string): CaseKeys {
   return {
     subjectKey,
     scopeKeys: { category: derive('category'), committee: derive('committee'), serviceArea: derive('serviceArea') },
+    continuationKey: createHmac('sha256', subjectKey).update('continuation-key', 'utf8').digest(),
     current: set.current,
     keys: set.keys,
   };
@@ -102,6 +105,11 @@ export class CaseKeyRing {
    */
   scopeHash(field: ScopeField, value: string): string {
     return createHmac('sha256', this.view.value.scopeKeys[field]).update(value, 'utf8').digest('hex');
+  }
+
+  /** The AES-256 key of GetCaseOverview's continuation tokens (src/security/continuation.ts). */
+  continuationKey(): Buffer {
+    return this.view.value.continuationKey;
   }
 
   /** Keyed MAC over canonical content, to tell an identical re-delivery from a conflicting one without storing a plain hash. */

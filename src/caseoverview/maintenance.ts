@@ -8,7 +8,7 @@ import { CaseStore } from './case-store.js';
 import { addEncryptionKey, CaseKeyRing } from './keys.js';
 
 /** Who the audit trail names for maintenance work (there is no TLS peer). */
-const MAINTENANCE_ACTOR = 'riv-producer:maintenance';
+export const MAINTENANCE_ACTOR = 'riv-producer:maintenance';
 
 export interface RotationResult {
   readonly keyId: string;

@@ -1,5 +1,5 @@
 /**
- * Outbox delivery (spec §5.4, §7). A push that creates a case or changes its status writes a
+ * Outbox delivery (README, "Case hub", Notifications). A push that creates a case or changes its status writes a
  * notification to `case_outbox` in its own transaction; the dispatcher here delivers it afterwards:
  *
  *  - at least once: a row is marked delivered only after the notifier succeeded; a failure (or a crash
@@ -8,7 +8,10 @@
  *    transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL) under a lease, so no two instances hold the
  *    same row;
  *  - the payload is `notificationId` (stable across retries: the receiver deduplicates on it), the
- *    subject, the sender organisation and `createdAt` — never case content.
+ *    subject, the `recipient` (the subject, or a representative: one row per recipient), the sender
+ *    organisation and `createdAt` — never case content;
+ *  - a representative's notice is checked again when claimed: without a mandate in effect that still covers
+ *    the case and asks for notices, it is skipped and marked so (docs/hub-people.md#notices).
  *
  * Notifiers: the log notifier (default) logs the notificationId and a masked subject; the webhook
  * notifier POSTs the JSON payload, signed with an HMAC the receiver checks, and any 2xx answer is success.
@@ -39,7 +42,12 @@ export function logNotifier(logger: Logger): Notifier {
     async deliver(p) {
       // Never the identity number itself: masked, under a key the log redaction leaves alone on purpose.
       logger.info(
-        { notificationId: p.notificationId, subjectMasked: maskIdentity(subjectId(p)), senderOrganisation: p.senderOrganisation.organisationNumber },
+        {
+          notificationId: p.notificationId,
+          subjectMasked: maskIdentity(subjectId(p)),
+          ...(p.recipient ? { recipientMasked: maskIdentity(Object.values(p.recipient).find((v) => typeof v === 'string') ?? '') } : {}),
+          senderOrganisation: p.senderOrganisation.organisationNumber,
+        },
         'case notification',
       );
     },
@@ -221,7 +229,9 @@ export class OutboxDispatcher {
 
   /** One round: claim due rows, deliver them concurrently, record the successes in one transaction. */
   private async round(): Promise<{ claimed: number; delivered: number }> {
-    const claimed = await this.store.claimDue(this.batchSize, this.leaseMs);
+    const { claimed, skipped } = await this.store.claimDue(this.batchSize, this.leaseMs);
+    // A count only: which notice, case or person is never logged for a skip.
+    if (skipped > 0) this.logger.info({ skipped }, 'case notifications for representatives skipped: no mandate in effect covers the case any more');
     const outcomes = await Promise.all(claimed.map((n) => this.deliverOne(n)));
     const delivered = claimed.filter((_, i) => outcomes[i]);
     const marked = await this.store.markDelivered(delivered).catch(() => new Set<number>());
@@ -230,7 +240,7 @@ export class OutboxDispatcher {
         this.logger.warn({ notificationId: n.payload.notificationId }, 'case notification delivered but its claim had lapsed; it may be delivered again');
       }
     }
-    return { claimed: claimed.length, delivered: delivered.length };
+    return { claimed: claimed.length + skipped, delivered: delivered.length };
   }
 
   private async deliverOne(n: ClaimedNotification): Promise<boolean> {

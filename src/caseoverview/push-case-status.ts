@@ -6,19 +6,24 @@
  *  2. the sender's signature policy: `required` and no signature, or any defect in a present signature
  *     — ACCESS_DENIED; a valid signature is kept as evidence with the history entry;
  *  3. business rules beyond the XSD (validation.ts) — VALIDATION_ERROR;
- *  4. the store applies it: CREATED / UPDATED / UNCHANGED (OK), STALE (INFO, not applied), or ERROR
- *     CONFLICT (same caseUpdated, other content). The answer leaves only after the commit.
+ *  4. the store applies it, checking a person subject's consent first inside the write transaction: without
+ *     active consent (while consent is required) nothing is stored — no outcome, INFO; otherwise CREATED /
+ *     UPDATED / UNCHANGED (OK), STALE (INFO, not applied), or ERROR CONFLICT (same caseUpdated, other
+ *     content). The answer leaves only after the commit.
+ * Versions 1 and 2 share this one core (docs/hub-people.md#pushes-and-consent); version 2 adds committee and
+ * serviceArea to the case and consentStatus to the answer, version 1 answers without consentStatus.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AuditLog } from '../storage/audit.js';
 import { auditFromContext } from '../soap/audit-context.js';
 import type { RequestContext } from '../soap/context.js';
+import type { PushCaseStatusV1ResponderInterface } from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction_1.js';
 import type {
-  PushCaseStatusV1ResponderInterface,
+  PushCaseStatusV2ResponderInterface,
   PushCaseStatusResponseType,
   PushCaseStatusType,
-} from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction_1.js';
+} from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction_2.js';
 import type { PushResult } from './case-rows.js';
 import type { CaseStore } from './case-store.js';
 import { verifyCaseStatusSignature } from './signature.js';
@@ -31,6 +36,8 @@ export interface PushCaseStatusDeps {
   readonly hashIdentifier: (id: string) => string;
   /** The senders' registered signing certificates (see SigningCertificates). */
   readonly certificates: SigningCertificates;
+  /** PRODUCER_CASE_CONSENT: `required` (a person's push needs active consent) or `off`. */
+  readonly consent: 'required' | 'off';
   readonly now?: () => number;
 }
 
@@ -62,7 +69,8 @@ export class SigningCertificates {
 
 type Evidence = { signatureXml: string; signedEnvelope: string } | undefined;
 
-export function createPushCaseStatusHandler(deps: PushCaseStatusDeps): PushCaseStatusV1ResponderInterface<RequestContext> {
+/** Both majors' PushCaseStatus: the version-2 request and answer (version 1's are a subset of them). */
+function pushCaseStatusCore(deps: PushCaseStatusDeps): (request: PushCaseStatusType, ctx: RequestContext) => Promise<PushCaseStatusResponseType> {
   const now = deps.now ?? Date.now;
 
   function checkSignature(ctx: RequestContext): Evidence {
@@ -85,67 +93,91 @@ export function createPushCaseStatusHandler(deps: PushCaseStatusDeps): PushCaseS
     return { signatureXml: check.signatureXml, signedEnvelope: ctx.requestXml };
   }
 
+  return async (request, ctx) => {
+    const cs = request.caseStatus;
+    const sender = String(cs?.senderOrganisation?.organisationNumber ?? '').trim();
+    const subjectId = cs?.subject?.personalIdentityNumber ?? cs?.subject?.coordinationNumber ?? cs?.subject?.organisationNumber;
+    const criteria = (extra: Record<string, unknown> = {}) => ({
+      senderOrganisation: sender,
+      caseId: cs?.caseId,
+      subjectHash: subjectId ? deps.hashIdentifier(subjectId.trim()) : null,
+      consumerCategory: ctx.consumer?.category ?? null,
+      viaRoutingNode: ctx.viaRoutingNode,
+      ...extra,
+    });
+
+    let evidence: Evidence;
+    let content;
+    try {
+      if (ctx.consumer?.category !== 'CASE_SYSTEM') {
+        throw new CaseRefusal('ACCESS_DENIED', `consumer category ${ctx.consumer?.category ?? '(none)'} may not push case status`);
+      }
+      if (!(ctx.consumer.organisations ?? []).includes(sender)) {
+        throw new CaseRefusal('ACCESS_DENIED', 'this consumer may not send case status for that senderOrganisation');
+      }
+      evidence = checkSignature(ctx);
+      content = validateCaseStatus(cs, now());
+    } catch (err) {
+      if (!(err instanceof CaseRefusal)) throw err;
+      await deps.audit.append(
+        auditFromContext(ctx, { action: 'denied', outcome: err.errorCode, criteria: criteria(), recordCount: 0 }),
+      );
+      return { result: refusalResult(ctx.logId, err) };
+    }
+
+    const result: PushResult = await deps.store.push({
+      content,
+      notify: cs.notify !== false,
+      consent: deps.consent,
+      ...(evidence ? { evidence } : {}),
+      // The store completes it with the outcome, revision, signed and notified.
+      audit: auditFromContext(ctx, { action: 'write', criteria: criteria(), recordCount: 0 }),
+    });
+
+    const consentStatus = result.consentStatus ? { consentStatus: result.consentStatus } : {};
+    switch (result.outcome) {
+      case 'NO_CONSENT':
+        return {
+          ...consentStatus,
+          result: { resultCode: 'INFO', logId: ctx.logId, message: 'not stored: the subject has not given active consent to the case hub' },
+        };
+      case 'CONFLICT':
+        return {
+          revision: result.revision,
+          ...consentStatus,
+          result: {
+            resultCode: 'ERROR',
+            errorCode: 'CONFLICT',
+            logId: ctx.logId,
+            message: 'a different version of this case with the same caseUpdated is already stored',
+          },
+        };
+      case 'STALE':
+        return {
+          outcome: 'STALE',
+          revision: result.revision,
+          ...consentStatus,
+          result: { resultCode: 'INFO', logId: ctx.logId, message: 'a newer update of this case is already stored; this one was not applied' },
+        };
+      default:
+        return { outcome: result.outcome, revision: result.revision, ...consentStatus, result: { resultCode: 'OK', logId: ctx.logId } };
+    }
+  };
+}
+
+/** PushCaseStatus 2.0. */
+export function createPushCaseStatusV2Handler(deps: PushCaseStatusDeps): PushCaseStatusV2ResponderInterface<RequestContext> {
+  const core = pushCaseStatusCore(deps);
+  return { PushCaseStatus: core };
+}
+
+/** PushCaseStatus 1.0 (deprecated): the same core; its answer has no consentStatus. */
+export function createPushCaseStatusV1Handler(deps: PushCaseStatusDeps): PushCaseStatusV1ResponderInterface<RequestContext> {
+  const core = pushCaseStatusCore(deps);
   return {
-    async PushCaseStatus(request: PushCaseStatusType, ctx): Promise<PushCaseStatusResponseType> {
-      const cs = request.caseStatus;
-      const sender = String(cs?.senderOrganisation?.organisationNumber ?? '').trim();
-      const subjectId = cs?.subject?.personalIdentityNumber ?? cs?.subject?.coordinationNumber ?? cs?.subject?.organisationNumber;
-      const criteria = (extra: Record<string, unknown> = {}) => ({
-        senderOrganisation: sender,
-        caseId: cs?.caseId,
-        subjectHash: subjectId ? deps.hashIdentifier(subjectId.trim()) : null,
-        consumerCategory: ctx.consumer?.category ?? null,
-        viaRoutingNode: ctx.viaRoutingNode,
-        ...extra,
-      });
-
-      let evidence: Evidence;
-      let content;
-      try {
-        if (ctx.consumer?.category !== 'CASE_SYSTEM') {
-          throw new CaseRefusal('ACCESS_DENIED', `consumer category ${ctx.consumer?.category ?? '(none)'} may not push case status`);
-        }
-        if (!(ctx.consumer.organisations ?? []).includes(sender)) {
-          throw new CaseRefusal('ACCESS_DENIED', 'this consumer may not send case status for that senderOrganisation');
-        }
-        evidence = checkSignature(ctx);
-        content = validateCaseStatus(cs, now());
-      } catch (err) {
-        if (!(err instanceof CaseRefusal)) throw err;
-        await deps.audit.append(
-          auditFromContext(ctx, { action: 'denied', outcome: err.errorCode, criteria: criteria(), recordCount: 0 }),
-        );
-        return { result: refusalResult(ctx.logId, err) };
-      }
-
-      const result: PushResult = await deps.store.push({
-        content,
-        notify: cs.notify !== false,
-        ...(evidence ? { evidence } : {}),
-        // The store completes it with the outcome, revision, signed and notified.
-        audit: auditFromContext(ctx, { action: 'write', criteria: criteria(), recordCount: 0 }),
-      });
-
-      switch (result.outcome) {
-        case 'CONFLICT':
-          return {
-            revision: result.revision,
-            result: {
-              resultCode: 'ERROR',
-              errorCode: 'CONFLICT',
-              logId: ctx.logId,
-              message: 'a different version of this case with the same caseUpdated is already stored',
-            },
-          };
-        case 'STALE':
-          return {
-            outcome: 'STALE',
-            revision: result.revision,
-            result: { resultCode: 'INFO', logId: ctx.logId, message: 'a newer update of this case is already stored; this one was not applied' },
-          };
-        default:
-          return { outcome: result.outcome, revision: result.revision, result: { resultCode: 'OK', logId: ctx.logId } };
-      }
+    async PushCaseStatus(request, ctx) {
+      const { consentStatus: _v2only, ...answer } = await core(request, ctx);
+      return answer;
     },
   };
 }

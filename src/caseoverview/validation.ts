@@ -1,12 +1,13 @@
 /**
- * Business rules of the case hub beyond the XSD (spec §5.4): identity numbers with check digits,
+ * Business rules of the case hub beyond the XSD (README, "Case hub"): identity numbers with check digits,
  * https-only links, lengths (again, since XSD validation can be switched off per contract), and the
  * time rules. Turns a decoded `caseStatus` into the normalised case that is stored: times in UTC,
  * texts as given, and the signature/Id/notify envelope details dropped.
  */
 import { validIdentityNumber, validOrganisationNumber } from '../identity-numbers.js';
 import { parseXsDateTime } from '../soap/datetime.js';
-import type { CaseStatusType, SubjectType } from '../../contracts/_types/urn_riv_casemanagement_caseoverview_1.js';
+import type { SubjectType } from '../../contracts/_types/urn_riv_casemanagement_caseoverview_1.js';
+import type { CaseStatusType, ServiceAreaEnum } from '../../contracts/_types/urn_riv_casemanagement_caseoverview_2.js';
 
 /** How far a time may lie in the future (clock skew between sender and hub). */
 export const MAX_FUTURE_MS = 5 * 60 * 1000;
@@ -88,6 +89,9 @@ export interface CaseContent {
   readonly caseOfficer?: string;
   readonly freeText?: string;
   readonly additionalInformation?: ReadonlyArray<{ readonly title: string; readonly value: string }>;
+  /** Version 2, organisation subjects only: the committee (matched by code) and the service area. */
+  readonly committee?: { readonly code: string; readonly name: string };
+  readonly serviceArea?: ServiceAreaEnum;
 }
 
 function text(value: string | undefined, field: string, max: number, required: true): string;
@@ -109,6 +113,7 @@ function time(value: string | undefined, field: string): number {
 
 const STATUSES = new Set(['RECEIVED', 'IN_PROGRESS', 'ACTION_REQUIRED', 'CLOSED']);
 const UNITS = new Set(['DAYS', 'WEEKS', 'MONTHS']);
+const SERVICE_AREAS: ReadonlySet<string> = new Set<ServiceAreaEnum>(['SOL_IFO', 'SOL_DISABILITY', 'LSS_DISABILITY', 'SOL_ELDERLY', 'OTHER']);
 
 export function validateCaseLink(link: string | undefined): string | undefined {
   const value = text(link, 'caseLink', 2000)?.trim();
@@ -124,7 +129,10 @@ export function validateCaseLink(link: string | undefined): string | undefined {
   return value;
 }
 
-/** Validates a pushed caseStatus against the rules beyond the XSD, at server time `now`. */
+/**
+ * Validates a pushed caseStatus against the rules beyond the XSD, at server time `now`. Version 1's
+ * caseStatus is version 2's without committee and serviceArea, so one function serves both.
+ */
 export function validateCaseStatus(cs: CaseStatusType, now: number): CaseContent {
   const caseId = text(cs.caseId, 'caseId', 64, true);
   const subject = validateSubject(cs.subject);
@@ -147,6 +155,19 @@ export function validateCaseStatus(cs: CaseStatusType, now: number): CaseContent
   }
   const additional = cs.additionalInformation ?? [];
   if (additional.length > 20) invalid('at most 20 additionalInformation entries');
+  // Committee and service area describe a municipality's (or other organisation's) case; a person's case has
+  // neither (docs/hub-people.md#pushes-and-consent).
+  if (subject.kind !== 'organisationNumber' && (cs.committee !== undefined || cs.serviceArea !== undefined)) {
+    invalid('committee and serviceArea are only allowed when the subject is an organisation');
+  }
+  let committee: CaseContent['committee'];
+  if (cs.committee !== undefined) {
+    const code = text(cs.committee.code, 'committee.code', 32, true);
+    committee = { code, name: text(cs.committee.name, 'committee.name', 200, true) };
+  }
+  if (cs.serviceArea !== undefined && !SERVICE_AREAS.has(cs.serviceArea)) {
+    invalid('serviceArea is not one of SOL_IFO, SOL_DISABILITY, LSS_DISABILITY, SOL_ELDERLY, OTHER');
+  }
 
   return {
     caseId,
@@ -176,6 +197,8 @@ export function validateCaseStatus(cs: CaseStatusType, now: number): CaseContent
           value: text(a.value, `additionalInformation[${i + 1}].value`, 2000, true),
         }))
       : undefined,
+    ...(committee ? { committee } : {}),
+    ...(cs.serviceArea !== undefined ? { serviceArea: cs.serviceArea } : {}),
   };
 }
 

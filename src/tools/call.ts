@@ -22,12 +22,7 @@ import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { GetCaseOverviewType } from '../../contracts/casemanagement/caseoverview/GetCaseOverviewInteraction_1.js';
-import type { PushCaseStatusType } from '../../contracts/casemanagement/caseoverview/PushCaseStatusInteraction_1.js';
 import type { PingForConfigurationType } from '../../contracts/itintegration/monitoring/PingForConfigurationInteraction.js';
-import type { SearchPersonnelType } from '../../contracts/masterdata/organisationalresources/licensetopractice/SearchPersonnelInteraction.js';
-import type { GetDecisionSupportType } from '../../contracts/processmanagement/decisionsupport/insurancemedicine/GetDecisionSupportInteraction.js';
-import type { GetDiagnosisType } from '../../contracts/processmanagement/decisionsupport/insurancemedicine/GetDiagnosisInteraction.js';
 import { DEV_ROLES, NO_HSA_ID_ROLE, rolePaths, type DevRoleName } from '../../certs/dev-pki.js';
 import { loadConfig, type Config } from '../config.js';
 import { ORIGINAL_CONSUMER_HEADER } from '../security/identity.js';
@@ -38,14 +33,14 @@ import { ANSWER_XML_LIMITS, readFault, requestEnvelope } from '../soap/consumer.
 import { findProjectRoot } from '../project-root.js';
 import { parseXml, type XmlElement } from '../soap/xml.js';
 import { CORRELATION_HEADER } from '../transport/handle-request.js';
+import { OPERATIONS, type Values } from './call-options.js';
 import { defaultRole, endpointUrl, findOperation, prettyXml, readSampleRequest, withLogicalAddress, type OperationRef } from './kit.js';
-
-type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** Options every operation takes. */
 const GENERAL = {
   role: { type: 'string' },
   file: { type: 'string' },
+  major: { type: 'string' },
   'logical-address': { type: 'string' },
   'original-consumer': { type: 'string' },
   'correlation-id': { type: 'string' },
@@ -54,132 +49,14 @@ const GENERAL = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Per-operation options and how they patch the decoded sample request. */
-interface OperationOptions {
-  readonly options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; help: string }>;
-  /** Patches the request in place; called only when at least one of `options` was given. */
-  patch(request: never, v: Values): void;
-}
-
 const str = (v: Values, k: string) => v[k] as string | undefined;
-const list = (v: Values, k: string) => v[k] as string[] | undefined;
-const nowUtc = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-const OPERATIONS: Record<string, OperationOptions> = {
-  GetDiagnosis: {
-    options: {
-      code: { type: 'string', multiple: true, help: 'ICD-10 code, repeatable (replaces the sample codes)' },
-      'include-inactive': { type: 'boolean', help: 'also inactive diagnoses' },
-      'changed-since': { type: 'string', help: 'xs:dateTime' },
-    },
-    patch(r: GetDiagnosisType, v) {
-      if (v.code) r.diagnosisCode = list(v, 'code')!.map((code) => ({ code }));
-      if (v['include-inactive']) r.includeInactive = true;
-      if (v['changed-since']) r.changedSince = str(v, 'changed-since');
-    },
-  },
-  GetDecisionSupport: {
-    options: {
-      code: { type: 'string', multiple: true, help: 'ICD-10 code, repeatable' },
-      id: { type: 'string', multiple: true, help: 'decision support id, repeatable (instead of --code)' },
-      'include-archived': { type: 'boolean', help: 'also archived versions' },
-      'changed-since': { type: 'string', help: 'xs:dateTime' },
-    },
-    patch(r: GetDecisionSupportType, v) {
-      // the request is a choice: ids or codes
-      if (v.code || v.id) {
-        delete r.diagnosisCode;
-        delete r.decisionSupportId;
-      }
-      if (v.code) r.diagnosisCode = list(v, 'code')!.map((code) => ({ code }));
-      if (v.id) r.decisionSupportId = list(v, 'id');
-      if (v['include-archived']) r.includeArchived = true;
-      if (v['changed-since']) r.changedSince = str(v, 'changed-since');
-    },
-  },
-  SearchPersonnel: {
-    options: {
-      'family-name': { type: 'string', help: 'exact, or a prefix ending in * (Ander*)' },
-      'given-name': { type: 'string', help: 'exact, or a prefix ending in *' },
-      pnr: { type: 'string', help: 'personal identity number, 12 digits' },
-      'coordination-number': { type: 'string', help: 'coordination number, 12 digits' },
-      'birth-date': { type: 'string', help: 'YYYY-MM-DD' },
-      profession: { type: 'string', multiple: true, help: 'licence profession code (LK, SJ, …), repeatable' },
-      speciality: { type: 'string', help: 'speciality code' },
-      county: { type: 'string', help: 'county code' },
-      municipality: { type: 'string', help: 'municipality code' },
-      'prescriber-code': { type: 'string', help: 'prescriber code' },
-      'max-results': { type: 'string', help: 'page size (default 100, at most 1000)' },
-      continuation: { type: 'string', help: 'continuation token from the previous page' },
-    },
-    patch(r: SearchPersonnelType, v) {
-      // criteria given on the command line replace the sample's criteria instead of narrowing them
-      for (const k of Object.keys(r) as Array<keyof SearchPersonnelType>) delete r[k];
-      if (v['family-name']) r.familyName = str(v, 'family-name');
-      if (v['given-name']) r.givenName = str(v, 'given-name');
-      if (v.pnr) r.personalIdentityNumber = str(v, 'pnr');
-      if (v['coordination-number']) r.coordinationNumber = str(v, 'coordination-number');
-      if (v['birth-date']) r.birthDate = str(v, 'birth-date');
-      if (v.profession) r.professionCode = list(v, 'profession') as SearchPersonnelType['professionCode'];
-      if (v.speciality) r.specialityCode = str(v, 'speciality');
-      if (v.county) r.countyCode = str(v, 'county');
-      if (v.municipality) r.municipalityCode = str(v, 'municipality');
-      if (v['prescriber-code']) r.prescriberCode = str(v, 'prescriber-code');
-      if (v['max-results']) r.maxResults = str(v, 'max-results') as SearchPersonnelType['maxResults'];
-      if (v.continuation) r.continuation = str(v, 'continuation');
-    },
-  },
-  GetCaseOverview: {
-    options: {
-      pnr: { type: 'string', help: 'subject: personal identity number' },
-      'coordination-number': { type: 'string', help: 'subject: coordination number' },
-      'org-number': { type: 'string', help: 'subject: organisation number' },
-      status: { type: 'string', multiple: true, help: 'status filter, repeatable' },
-      'sender-org': { type: 'string', help: 'filter: sender organisation number' },
-      'updated-since': { type: 'string', help: 'filter: xs:dateTime' },
-    },
-    patch(r: GetCaseOverviewType, v) {
-      if (v.pnr || v['coordination-number'] || v['org-number']) {
-        // a new subject: the sample's filters belong to the sample's subject
-        r.subject = {};
-        delete r.status;
-        delete r.updatedSince;
-        delete r.senderOrganisationNumber;
-        if (v.pnr) r.subject.personalIdentityNumber = str(v, 'pnr');
-        if (v['coordination-number']) r.subject.coordinationNumber = str(v, 'coordination-number');
-        if (v['org-number']) r.subject.organisationNumber = str(v, 'org-number');
-      }
-      if (v.status) r.status = list(v, 'status') as GetCaseOverviewType['status'];
-      if (v['sender-org']) r.senderOrganisationNumber = str(v, 'sender-org');
-      if (v['updated-since']) r.updatedSince = str(v, 'updated-since');
-    },
-  },
-  PushCaseStatus: {
-    options: {
-      'case-id': { type: 'string', help: "the sender's case id" },
-      status: { type: 'string', help: 'RECEIVED, IN_PROGRESS, ACTION_REQUIRED or CLOSED' },
-      pnr: { type: 'string', help: 'subject: personal identity number' },
-      title: { type: 'string', help: 'case title' },
-    },
-    patch(r: PushCaseStatusType, v) {
-      const cs = r.caseStatus;
-      if (v['case-id']) cs.caseId = str(v, 'case-id')!;
-      if (v.status) cs.status = str(v, 'status') as PushCaseStatusType['caseStatus']['status'];
-      if (v.pnr) cs.subject = { personalIdentityNumber: str(v, 'pnr') };
-      if (v.title) cs.title = str(v, 'title')!;
-      // a changed push is a newer version of the case: the same caseUpdated with other content is CONFLICT (docs/design.md#case-outcomes)
-      cs.caseUpdated = cs.statusDate = nowUtc();
-    },
-  },
-  PingForConfiguration: { options: {}, patch() {} },
-};
 
 class UsageError extends Error {}
 
 function usage(): string {
   const ops = Object.entries(OPERATIONS)
     .map(([op, o]) => {
-      const opts = Object.entries(o.options).map(([k, d]) => `      --${k}${d.type === 'string' ? ' <value>' : ''}  ${d.help}`);
+      const opts = Object.entries(o.options).map(([k, d]) => `      --${k}${d.type === 'string' ? ' <value>' : ''}  ${d.help}${d.major ? ` (major ${d.major})` : ''}`);
       return [`  ${op}`, ...opts].join('\n');
     })
     .join('\n');
@@ -189,6 +66,8 @@ function usage(): string {
     `  --role <role>                 development certificate to use (${Object.keys(DEV_ROLES).join(', ')});\n` +
     '                                default: the role the configured TAK authorises\n' +
     '  --file <request.xml>          send this envelope as it is\n' +
+    '  --major <n>                   major version of the contract (default 1; 2 for PushCaseStatus and\n' +
+    '                                GetCaseOverview version 2; version 1 is deprecated)\n' +
     '  --logical-address <address>   default: the first of PRODUCER_LOGICAL_ADDRESSES\n' +
     `  --original-consumer <hsa-id>  sets ${ORIGINAL_CONSUMER_HEADER} (honoured from a routing node, e.g. --role routing-node)\n` +
     `  --correlation-id <id>         sets ${CORRELATION_HEADER}\n` +
@@ -215,7 +94,7 @@ export function planCall(argv: string[], config: Config): CallPlan & { readonly 
   if (!opName || opName.startsWith('-')) throw new UsageError('name the operation first');
   let ref: OperationRef;
   try {
-    ref = findOperation(opName);
+    ref = findOperation(opName); // the options are the operation's, whichever major --major picks
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -227,6 +106,19 @@ export function planCall(argv: string[], config: Config): CallPlan & { readonly 
     allowPositionals: false,
   });
   const v = values as Values;
+  if (v.major !== undefined) {
+    const major = Number(str(v, 'major'));
+    try {
+      ref = findOperation(opName, major);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  for (const [k, d] of Object.entries(specific.options)) {
+    if (v[k] !== undefined && d.major !== undefined && d.major !== ref.contract.major) {
+      throw new UsageError(`--${k} exists in ${ref.op.name} ${d.major} only; add --major ${d.major}`);
+    }
+  }
   const la = str(v, 'logical-address') ?? config.logicalAddresses[0]!;
   const patching = Object.keys(specific.options).some((k) => v[k] !== undefined);
 

@@ -28,11 +28,17 @@ export function allOperations(): OperationRef[] {
   return allContracts.flatMap((contract) => contract.operations.map((op) => ({ contract, op })));
 }
 
-/** Finds an operation by name, case-insensitively; the error lists the names there are. */
-export function findOperation(name: string): OperationRef {
+/**
+ * Finds an operation by name, case-insensitively, in the given major version of its interaction, or
+ * else in the lowest (version 1 where there are several); the error lists what there is.
+ */
+export function findOperation(name: string, major?: number): OperationRef {
   const all = allOperations();
-  const hit = all.find((r) => r.op.name.toLowerCase() === name.toLowerCase());
-  if (!hit) throw new Error(`unknown operation ${name}; one of: ${all.map((r) => r.op.name).join(', ')}`);
+  const named = all.filter((r) => r.op.name.toLowerCase() === name.toLowerCase());
+  if (named.length === 0) throw new Error(`unknown operation ${name}; one of: ${[...new Set(all.map((r) => r.op.name))].join(', ')}`);
+  if (major === undefined) return named.reduce((a, b) => (b.contract.major < a.contract.major ? b : a));
+  const hit = named.find((r) => r.contract.major === major);
+  if (!hit) throw new Error(`${named[0]!.op.name} has no major version ${major}; it has ${named.map((r) => r.contract.major).join(', ')}`);
   return hit;
 }
 

@@ -50,7 +50,27 @@ export interface SoapUiCase {
   readonly fault: 'RP003' | 'RP004' | 'RP006' | undefined;
   readonly request: string;
   readonly keystore: DevRoleName | undefined;
+  /** Steps that run first in the same test case: a push gives its subject consent before it is sent. */
+  readonly before: readonly SoapUiStep[];
+  /** A regular expression the answer must match (SoapUI "Simple Contains"), beyond the standard assertions. */
+  readonly expect?: string;
 }
+
+/** A step that prepares a test case: its own operation, request, keystore and expected answer. */
+export interface SoapUiStep {
+  readonly ref: OperationRef;
+  readonly name: string;
+  readonly request: string;
+  readonly keystore: DevRoleName | undefined;
+  readonly expect: string;
+}
+
+/**
+ * Written so SoapUI's Simple Contains finds it whether it matches the whole answer or searches in it.
+ * Re-delivering the sample (a second run of the project) is UNCHANGED, which still proves it was stored.
+ */
+export const PUSH_STORED = '(?s).*<(\\w+:)?outcome>(CREATED|UPDATED|UNCHANGED)</.*';
+export const CONSENT_ACTIVE = '(?s).*<(\\w+:)?consentStatus>ACTIVE</.*';
 
 /** Stable ids, so that regenerating the project gives the same file. */
 function id(...parts: string[]): string {
@@ -83,19 +103,28 @@ export function soapUiCases(config: Config): SoapUiCase[] {
   const root = findProjectRoot();
   const la = config.logicalAddresses[0]!;
   const cases: SoapUiCase[] = [];
+  const consent = allOperations().find((r) => r.op.name === 'UpdateCaseOverviewConsent');
+  // A push for a person is stored only with that person's consent (README, "Case hub"): the push's test case gives it first.
+  const consentStep = (): SoapUiStep[] =>
+    consent
+      ? [{ ref: consent, name: 'give consent', request: withLogicalAddress(readSampleRequest(consent, root), la), keystore: defaultRole(config, consent.contract, la), expect: CONSENT_ACTIVE }]
+      : [];
   for (const ref of allOperations()) {
     const sample = withLogicalAddress(readSampleRequest(ref, root), la);
     const keystore = defaultRole(config, ref.contract, la);
-    const c = (name: string, fault: SoapUiCase['fault'], request: string): SoapUiCase => ({
+    const c = (name: string, fault: SoapUiCase['fault'], request: string, before: SoapUiStep[] = [], expect?: string): SoapUiCase => ({
       contract: ref.contract,
       operation: ref.op.name,
       name: `${versioned(ref.contract, ref.op.name)}: ${name}`,
       fault,
       request,
       keystore,
+      before,
+      ...(expect === undefined ? {} : { expect }),
     });
+    const push = ref.op.name === 'PushCaseStatus';
     cases.push(
-      c('sample request', undefined, sample),
+      push ? c('consent, then the sample request is stored', undefined, sample, consentStep(), PUSH_STORED) : c('sample request', undefined, sample),
       c('missing LogicalAddress is fault RP003', 'RP003', withoutLogicalAddress(sample)),
       c('unserved LogicalAddress is fault RP004', 'RP004', withLogicalAddress(sample, UNSERVED_LOGICAL_ADDRESS)),
       c('schema violation is fault RP006', 'RP006', withSchemaViolation(sample)),
@@ -146,13 +175,16 @@ export const ASSERTION = {
   httpStatus: 'Valid HTTP Status Codes',
 } as const;
 
-function assertionsFor(c: SoapUiCase): string {
+const containsRegEx = (token: string) => `<token>${escapeText(token)}</token><ignoreCase>false</ignoreCase><useRegEx>true</useRegEx>`;
+
+function assertionsFor(c: Pick<SoapUiCase, 'name' | 'fault' | 'expect'>): string {
   const key = c.name;
   if (!c.fault) {
     return (
       assertion(ASSERTION.soapResponse, 'SOAP Response', key) +
       assertion(ASSERTION.notSoapFault, 'Not SOAP Fault', key) +
-      assertion(ASSERTION.schemaCompliance, 'Schema Compliance', key, '')
+      assertion(ASSERTION.schemaCompliance, 'Schema Compliance', key, '') +
+      (c.expect === undefined ? '' : assertion(ASSERTION.contains, 'answer matches', key, containsRegEx(c.expect)))
     );
   }
   return (
@@ -237,11 +269,24 @@ export function buildSoapUiProject(config: Config): string {
       const ref = { contract, op: contract.operations.find((o) => o.name === c.operation)! };
       const description = c.fault
         ? `Must answer a SOAP 1.1 fault, HTTP 500, faultstring starting with ${c.fault} (docs/integration.md, fault codes).`
-        : `The contract's sample request; the answer must be a SOAP response that validates against the WSDL's schemas.`;
+        : c.before.length > 0
+          ? `Gives the sample subject consent (UpdateCaseOverviewConsent as ${c.before.map((b) => `${b.keystore}.p12`).join(', ')}), then sends the contract's sample request, which must be stored (outcome CREATED, UPDATED or, when run again, UNCHANGED).`
+          : `The contract's sample request; the answer must be a SOAP response that validates against the WSDL's schemas.`;
+      const before = c.before.map((b) => {
+        const bName = `${c.name} (${b.name})`;
+        return (
+          `<con:testStep type="request" id="${id('step', bName)}" name="${escapeAttr(b.name)}"><con:settings/>` +
+          `<con:config xsi:type="con:RequestStep" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
+          `<con:interface>${escapeText(interfaceName(b.ref.contract))}</con:interface><con:operation>${escapeText(b.ref.op.name)}</con:operation>` +
+          requestElement('request', b.ref, endpointUrl(config, b.ref.contract), bName, b.request, b.keystore, assertionsFor({ name: bName, fault: undefined, expect: b.expect })) +
+          `</con:config></con:testStep>`
+        );
+      });
       out.push(
         `<con:testCase id="${id('case', c.name)}" failOnError="false" failTestCaseOnErrors="true" keepSession="false" maxResults="0" ` +
           `name="${escapeAttr(c.name)}" searchProperties="true" timeout="0">` +
           `<con:description>${escapeText(`${description} Keystore: ${c.keystore ? `${c.keystore}.p12` : 'none in the development TAK; choose one'}.`)}</con:description><con:settings/>` +
+          before.join('') +
           `<con:testStep type="request" id="${id('step', c.name)}" name="${escapeAttr(c.operation)}"><con:settings/>` +
           `<con:config xsi:type="con:RequestStep" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
           `<con:interface>${escapeText(interfaceName(contract))}</con:interface><con:operation>${escapeText(c.operation)}</con:operation>` +
