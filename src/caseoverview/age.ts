@@ -10,7 +10,7 @@ import { Personnummer } from '../identity-numbers.js';
 import { parseXsDateTime } from '../soap/datetime.js';
 
 /** The age from which a person decides alone (consent) and a guardian's mandate has ended. */
-export const AGE_OF_CONSENT = 13;
+const AGE_OF_CONSENT = 13;
 
 export interface BirthDate {
   readonly year: number;

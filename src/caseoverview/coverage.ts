@@ -33,7 +33,7 @@ export type ScopeColumn = 'sender_org' | 'category_hash' | 'committee_hash' | 's
 export type CaseScopeValues = Readonly<Record<ScopeColumn, string | null>>;
 
 /** One mandate's condition: for each listed column, the values it accepts (AND across columns, OR within). */
-export type ScopeConjunction = ReadonlyArray<readonly [ScopeColumn, readonly string[]]>;
+type ScopeConjunction = ReadonlyArray<readonly [ScopeColumn, readonly string[]]>;
 
 /** What mandates cover: every case, or the union of some conjunctions (none: no case). */
 export type Coverage = { readonly all: true } | { readonly all: false; readonly conjunctions: readonly ScopeConjunction[] };

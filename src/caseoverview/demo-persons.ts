@@ -76,7 +76,7 @@ export const DEMO_REPORTER: DemoPerson = {
 export const DEMO_PERSONS: readonly DemoPerson[] = [DEMO_CITIZEN, DEMO_COMPANY_REPRESENTATIVE, DEMO_GUARDIAN, DEMO_MAIN_REPORTER, DEMO_REPORTER];
 
 /** The sender whose cases the company's OMBUD mandate covers (case-system's organisation), and the category. */
-export const DEMO_OMBUD_SCOPE = { senderOrganisationNumber: ['5599999991'], category: ['Bygglov'] } as const;
+const DEMO_OMBUD_SCOPE = { senderOrganisationNumber: ['5599999991'], category: ['Bygglov'] } as const;
 
 /** YYYYMMDD of `at` in Sweden. */
 function swedishDate(at: Date): { y: number; m: number; d: number } {

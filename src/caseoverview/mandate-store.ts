@@ -41,7 +41,7 @@ export interface MandateInput {
 }
 
 /** A registered mandate: what was registered, in canonical form (see canonicalMandate), and its effective end. */
-export interface Mandate extends MandateInput {
+interface Mandate extends MandateInput {
   readonly effectiveEnd: string;
 }
 
@@ -199,7 +199,7 @@ export function mandatesInEffect(sql: SqlRunner, engine: Engine, keys: CaseKeyRi
 }
 
 /** Every mandate in effect at `now` held by this representative (GetMandates). */
-export function mandatesOfRepresentative(sql: SqlRunner, engine: Engine, keys: CaseKeyRing, representativeHash: string, now: Date): Promise<StoredMandate[]> {
+function mandatesOfRepresentative(sql: SqlRunner, engine: Engine, keys: CaseKeyRing, representativeHash: string, now: Date): Promise<StoredMandate[]> {
   return select(sql, engine, keys, 'representative_hash = ?', [representativeHash], now);
 }
 

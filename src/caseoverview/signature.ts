@@ -1,5 +1,5 @@
 /**
- * Signed PushCaseStatus (spec §5.4): verifies the enveloped XML-DSig a sender may put over
+ * Signed PushCaseStatus (docs/signed-pushes.md): verifies the enveloped XML-DSig a sender may put over
  * `caseStatus`. The profile is deliberately narrow — one Signature, the last child of the one
  * `caseStatus`, one Reference `URI="#<Id>"` with enveloped-signature + exclusive c14n, SHA-256,
  * RSA-SHA256 — so that every structural check below is exact and signature wrapping has no room.

@@ -10,7 +10,7 @@ import type { SubjectType } from '../../contracts/_types/urn_riv_casemanagement_
 import type { CaseStatusType, ServiceAreaEnum } from '../../contracts/_types/urn_riv_casemanagement_caseoverview_2.js';
 
 /** How far a time may lie in the future (clock skew between sender and hub). */
-export const MAX_FUTURE_MS = 5 * 60 * 1000;
+const MAX_FUTURE_MS = 5 * 60 * 1000;
 
 export type ErrorCode = 'VALIDATION_ERROR' | 'ACCESS_DENIED';
 
@@ -115,7 +115,7 @@ const STATUSES = new Set(['RECEIVED', 'IN_PROGRESS', 'ACTION_REQUIRED', 'CLOSED'
 const UNITS = new Set(['DAYS', 'WEEKS', 'MONTHS']);
 const SERVICE_AREAS: ReadonlySet<string> = new Set<ServiceAreaEnum>(['SOL_IFO', 'SOL_DISABILITY', 'LSS_DISABILITY', 'SOL_ELDERLY', 'OTHER']);
 
-export function validateCaseLink(link: string | undefined): string | undefined {
+function validateCaseLink(link: string | undefined): string | undefined {
   const value = text(link, 'caseLink', 2000)?.trim();
   if (value === undefined) return undefined;
   let url: URL;
