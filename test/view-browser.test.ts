@@ -15,9 +15,9 @@ import type { Page } from 'puppeteer-core';
 import { DEMO_CHILD_NAME, DEMO_COMPANY, DEMO_COMPANY_REPRESENTATIVE, DEMO_GUARDIAN, DEMO_PERSONS } from '../src/caseoverview/demo-persons.js';
 import { makePki } from './fixtures/pki.js';
 import { axeViolations, browserSkipReason, launchBrowser, textOf, type TestBrowser } from './helpers/browser.js';
-import { sampleCase, startFakeHub, startViewWithHub, type ViewHarness } from './helpers/view-harness.js';
+import { sampleCase, startRealHub, startViewWithHub, type ViewHarness } from './helpers/view-harness.js';
 
-const startHub = startFakeHub; // the real application: startRealHub
+const startHub = startRealHub; // the producer itself; the fake hub (startFakeHub) stays for quick view-only work
 /** The sender of sampleCase; a filter names it by an opaque id, never by its number. */
 const SENDER = '5599999991';
 

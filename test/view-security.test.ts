@@ -1,6 +1,5 @@
 /**
- * The case view's defences, over plain HTTPS against the view and the fake hub (change startHub to
- * startRealHub for the real application): CSRF tokens on forms, the session cookie's attributes and idle
+ * The case view's defences, over plain HTTPS against the view and the producer itself as the hub: CSRF tokens on forms, the session cookie's attributes and idle
  * end, the webhook's signature (unsigned, forged, stale and replayed posts), the producer's webhook
  * notifier (signature and PRODUCER_WEBHOOK_CA trust), the security headers, plain Swedish error pages,
  * and no identity number in any log line of the view.
@@ -17,9 +16,9 @@ import { createLogger } from '../src/log.js';
 import { createHubClient, HubUnavailable } from '../src/view/hub-client.js';
 import { makePki } from './fixtures/pki.js';
 import { httpsCall, type HttpsReply } from './helpers/https-call.js';
-import { startFakeHub, startViewWithHub, type ViewHarness } from './helpers/view-harness.js';
+import { startRealHub, startViewWithHub, type ViewHarness } from './helpers/view-harness.js';
 
-const startHub = startFakeHub; // the real application: startRealHub
+const startHub = startRealHub; // the producer itself
 
 type Reply = HttpsReply;
 
@@ -165,7 +164,6 @@ describe('case view: defences', () => {
     const missing = await call(h, '/finns-inte');
     assert.equal(missing.status, 404);
     assert.match(missing.body, /Sidan finns inte/);
-    const { cookie } = await signIn(h);
     const down = await startViewWithHub(pki, { startHub });
     try {
       const s = await signIn(down);
@@ -177,7 +175,12 @@ describe('case view: defences', () => {
     } finally {
       await down.view.close();
     }
-    assert.equal((await call(h, '/oversikt', { cookie })).status, 200);
+    // the other view is unharmed (a new sign-in: starting a second producer outlasts this view's idle end);
+    // the first test revoked this person's consent, so it asks for consent again
+    const { cookie } = await signIn(h);
+    const still = await call(h, '/oversikt', { cookie });
+    assert.equal(still.status, 200);
+    assert.match(still.body, /<title>Samtycke till ärendeöversikten/);
   });
 
   it("logs a hub fault by its code only: the producer's validator detail may quote the request value", async () => {

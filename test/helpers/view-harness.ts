@@ -1,7 +1,6 @@
 /**
- * "The hub" and the case view started together for the view's tests: a hub (the fake hub now; the real
- * application once it serves consent, mandates and paging: pass startRealHub instead of startFakeHub,
- * one line in each test file), the view in-process on its own port with its log lines captured, and a
+ * "The hub" and the case view started together for the view's tests: a hub (the producer itself,
+ * startRealHub, in the browser and security tests; the in-memory fake hub for quick view-only work), the view in-process on its own port with its log lines captured, and a
  * case system that pushes through PushCaseStatus 2 over mutual TLS with the case-system certificate.
  */
 import crypto from 'node:crypto';
@@ -23,14 +22,8 @@ import { startView, type RunningView } from '../../src/view/main.js';
 import { startTestApp } from './app-fixture.js';
 import { startFakeHub, type HubUnderTest, type StartHub } from './fake-hub.js';
 
-export { startFakeHub } from './fake-hub.js';
 
-/**
- * The real application as the hub (in-process, SQLite, demo data), delivering notices to the view. For the
- * day the producer serves GetCaseOverview 2, GetMandates and UpdateCaseOverviewConsent (until then no
- * test imports it, hence the tag for knip).
- * @public
- */
+/** The real application as the hub (in-process, SQLite, demo data), delivering notices to the view. */
 export const startRealHub: StartHub = async (o) => {
   const t = await startTestApp({
     PRODUCER_CERTS_DIR: o.certsDir,
