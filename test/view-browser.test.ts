@@ -1,6 +1,6 @@
 /**
- * The case view in a real headless chromium (README, "The case view"), against "the hub": the fake hub
- * now. To run it against the real application, change startHub below to startRealHub (one line).
+ * The case view in a real headless chromium (README, "The case view"), against the producer itself (in
+ * process, with its demo data) as the hub.
  *
  * The main flow, once with JavaScript and once without: log in as a demo person, give consent, see a
  * case that a PushCaseStatus call creates, its status change and the notice in the mailbox, filter and
@@ -15,9 +15,8 @@ import type { Page } from 'puppeteer-core';
 import { DEMO_CHILD_NAME, DEMO_COMPANY, DEMO_COMPANY_REPRESENTATIVE, DEMO_GUARDIAN, DEMO_PERSONS } from '../src/caseoverview/demo-persons.js';
 import { makePki } from './fixtures/pki.js';
 import { axeViolations, browserSkipReason, launchBrowser, textOf, type TestBrowser } from './helpers/browser.js';
-import { sampleCase, startRealHub, startViewWithHub, type ViewHarness } from './helpers/view-harness.js';
+import { sampleCase, startViewWithHub, type ViewHarness } from './helpers/view-harness.js';
 
-const startHub = startRealHub; // the producer itself; the fake hub (startFakeHub) stays for quick view-only work
 /** The sender of sampleCase; a filter names it by an opaque id, never by its number. */
 const SENDER = '5599999991';
 
@@ -223,7 +222,7 @@ describe('case view in a real browser', { skip }, () => {
 
   for (const javaScript of [true, false]) {
     it(`main flow, JavaScript ${javaScript ? 'on (with axe-core on every page)' : 'off (keyboard login)'}`, async () => {
-      const h = await startViewWithHub(pki, { startHub, view: { pageSize: 2 } });
+      const h = await startViewWithHub(pki, { view: { pageSize: 2 } });
       try {
         await mainFlow(h, tb, javaScript);
       } finally {

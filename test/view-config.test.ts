@@ -12,7 +12,7 @@ import { DEMO_CHILD_AGE_YEARS, DEMO_COMPANY, DEMO_MUNICIPALITY, DEMO_PERSONS, de
 import { ensureWebhookSecretFile, loadWebhookSecret } from '../src/caseoverview/webhook-signature.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { validIdentityNumber, validOrganisationNumber } from '../src/identity-numbers.js';
-import { thirteenthBirthday } from './helpers/fake-hub-state.js';
+import { thirteenthBirthday } from '../src/caseoverview/age.js';
 
 describe('view configuration', () => {
   it('defaults: port 8444, the producer on localhost:8443, its first logical address, the certs dir CA for the webhook', () => {
@@ -66,7 +66,7 @@ describe('demo persons', () => {
       const child = newDemoChild(now);
       assert.ok(validIdentityNumber(child.personalIdentityNumber, false), day);
       assert.deepEqual(newDemoChild(now), child);
-      const years = (thirteenthBirthday({ personalIdentityNumber: child.personalIdentityNumber }) - now.getTime()) / (365.25 * 86_400_000);
+      const years = (thirteenthBirthday(child.personalIdentityNumber).getTime() - now.getTime()) / (365.25 * 86_400_000);
       // under 13, and for years yet: the demo keeps its child (and its mandateId) a long while
       assert.ok(years >= 3 && years < 13, `${day}: ${years} years to 13`);
       assert.ok(Math.abs(years - (13 - DEMO_CHILD_AGE_YEARS)) < 0.01, `${day}: born ${DEMO_CHILD_AGE_YEARS} years before`);

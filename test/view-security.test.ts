@@ -16,9 +16,8 @@ import { createLogger } from '../src/log.js';
 import { createHubClient, HubUnavailable } from '../src/view/hub-client.js';
 import { makePki } from './fixtures/pki.js';
 import { httpsCall, type HttpsReply } from './helpers/https-call.js';
-import { startRealHub, startViewWithHub, type ViewHarness } from './helpers/view-harness.js';
+import { startViewWithHub, type ViewHarness } from './helpers/view-harness.js';
 
-const startHub = startRealHub; // the producer itself
 
 type Reply = HttpsReply;
 
@@ -70,7 +69,7 @@ describe('case view: defences', () => {
 
   before(async () => {
     pki = await makePki();
-    h = await startViewWithHub(pki, { startHub, view: { sessionIdleMs: 1500 } });
+    h = await startViewWithHub(pki, { view: { sessionIdleMs: 1500 } });
   });
   after(async () => {
     await h?.close();
@@ -164,7 +163,7 @@ describe('case view: defences', () => {
     const missing = await call(h, '/finns-inte');
     assert.equal(missing.status, 404);
     assert.match(missing.body, /Sidan finns inte/);
-    const down = await startViewWithHub(pki, { startHub });
+    const down = await startViewWithHub(pki);
     try {
       const s = await signIn(down);
       await down.hub.close();

@@ -1,6 +1,6 @@
 /**
- * "The hub" and the case view started together for the view's tests: a hub (the producer itself,
- * startRealHub, in the browser and security tests; the in-memory fake hub for quick view-only work), the view in-process on its own port with its log lines captured, and a
+ * "The hub" and the case view started together for the view's tests: the hub (the producer itself, in
+ * process, with its demo data), the view in-process on its own port with its log lines captured, and a
  * case system that pushes through PushCaseStatus 2 over mutual TLS with the case-system certificate.
  */
 import crypto from 'node:crypto';
@@ -20,11 +20,25 @@ import { SoapClient } from '../../src/soap/consumer.js';
 import type { ViewAppOptions } from '../../src/view/app.js';
 import { startView, type RunningView } from '../../src/view/main.js';
 import { startTestApp } from './app-fixture.js';
-import { startFakeHub, type HubUnderTest, type StartHub } from './fake-hub.js';
 
+
+/** What a view test needs of the hub. */
+interface HubUnderTest {
+  readonly url: string;
+  readonly logicalAddress: string;
+  close(): Promise<void>;
+}
+
+interface StartHubOptions {
+  readonly certsDir: string;
+  readonly dataDir: string;
+  /** Where notices go (the view's /webhook), signed with webhookSecret. */
+  readonly webhookUrl: string;
+  readonly webhookSecret: string;
+}
 
 /** The real application as the hub (in-process, SQLite, demo data), delivering notices to the view. */
-export const startRealHub: StartHub = async (o) => {
+async function startHub(o: StartHubOptions): Promise<HubUnderTest> {
   const t = await startTestApp({
     PRODUCER_CERTS_DIR: o.certsDir,
     PRODUCER_DATA_DIR: o.dataDir,
@@ -33,7 +47,7 @@ export const startRealHub: StartHub = async (o) => {
     PRODUCER_WEBHOOK_SECRET: o.webhookSecret,
   });
   return { url: `https://localhost:${t.port}`, logicalAddress: t.config.logicalAddresses[0]!, close: () => t.close() };
-};
+}
 
 /** A port free now (the hub must know the view's webhook URL before the view starts). */
 async function freePort(): Promise<number> {
@@ -66,11 +80,11 @@ function clientFor(role: 'case-system' | 'case-view', certsDir: string, hub: Hub
   return { client: new SoapClient({ baseUrl: hub.url, agent, logicalAddress: hub.logicalAddress }), agent };
 }
 
-export async function startViewWithHub(certsDir: string, options: { startHub?: StartHub; view?: Partial<ViewAppOptions> } = {}): Promise<ViewHarness> {
+export async function startViewWithHub(certsDir: string, options: { view?: Partial<ViewAppOptions> } = {}): Promise<ViewHarness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rp-view-'));
   const webhookSecret = crypto.randomBytes(32).toString('hex');
   const port = await freePort();
-  const hub = await (options.startHub ?? startFakeHub)({
+  const hub = await startHub({
     certsDir,
     dataDir: path.join(dir, 'hub-data'),
     webhookUrl: `https://127.0.0.1:${port}/webhook`,

@@ -1,6 +1,6 @@
 /**
  * `npm run screenshots`: a picture of each page of the case view, written to docs/view/ (shown in
- * docs/integration.md, "The case view"). Runs the view against the fake hub with the demo data plus a
+ * docs/integration.md, "The case view"). Runs the view against the producer itself with its demo data plus a
  * few pushed cases, in headless chromium. Writes only with --write, so that the test runner, which runs
  * every file under dist/test/, never writes tracked files.
  */
