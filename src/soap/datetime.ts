@@ -17,20 +17,37 @@ function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: numbe
   return date.getTime();
 }
 
-/** Offset of Europe/Stockholm from UTC at the given instant, in ms (CET/CEST). */
+const STOCKHOLM = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/Stockholm',
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+const HOUR = 3_600_000;
+/** Offsets by UTC hour: Stockholm's offset only changes on a whole UTC hour. Bounded; cleared when full. */
+const offsets = new Map<number, number>();
+
+/**
+ * Offset of Europe/Stockholm from UTC at the given instant, in ms (CET/CEST). One formatter for the
+ * process and one lookup per UTC hour: building an Intl formatter per call was a visible share of a push's
+ * CPU time (docs/performance-log.md).
+ */
 function stockholmOffsetMs(instant: number): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/Stockholm',
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(instant));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
-  return utcMs(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'), 0) - Math.floor(instant / 1000) * 1000;
+  const hour = Math.floor(instant / HOUR);
+  let offset = offsets.get(hour);
+  if (offset === undefined) {
+    const at = hour * HOUR;
+    const parts = STOCKHOLM.formatToParts(new Date(at));
+    const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+    offset = utcMs(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'), 0) - at;
+    if (offsets.size >= 4096) offsets.clear();
+    offsets.set(hour, offset);
+  }
+  return offset;
 }
 
 /** An xs:dateTime as epoch ms, or undefined when it is not a real instant. */
