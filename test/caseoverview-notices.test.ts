@@ -12,6 +12,7 @@ import { MandateStore, type MandateInput } from '../src/caseoverview/mandate-sto
 import type { TestApp } from './helpers/app-fixture.js';
 import { forEachHubEngine } from './helpers/hub-app.js';
 import { PUSH_ACTION_V2, identityNumber, pathOf, pushEnvelope, texts, type CaseFields } from './helpers/case-envelopes.js';
+import { eventually } from './helpers/eventually.js';
 
 interface Received {
   readonly body: Record<string, unknown>;
@@ -38,15 +39,6 @@ async function webhook() {
     state,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
-}
-
-/** Waits (bounded) until `check` holds; the bound only stops a broken run, it is not what is tested. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const MUNICIPALITY = '2120000142';

@@ -19,6 +19,7 @@ import { startTestApp, type TestApp } from './helpers/app-fixture.js';
 import { hasPostgres } from './helpers/engines.js';
 import { giveConsent } from './helpers/consent.js';
 import { OVERVIEW_ACTION, PUSH_ACTION, identityNumber, overviewEnvelope, pathOf, pushEnvelope, texts, type CaseFields } from './helpers/case-envelopes.js';
+import { eventually } from './helpers/eventually.js';
 
 interface Received {
   readonly body: Record<string, unknown>;
@@ -44,15 +45,6 @@ async function webhook(failFirst: number): Promise<{ url: string; received: Rece
     received,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
-}
-
-/** Waits (bounded) until `check` holds; the bound only stops a broken run, it is not what is tested. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const delivered = (rs: readonly Received[]) => rs.filter((r) => r.status === 204).map((r) => String(r.body.notificationId));
