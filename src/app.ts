@@ -140,9 +140,8 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
   producer.addService(getMandatesContract, caseHub.getMandates);
   producer.addService(updateCaseOverviewConsentContract, caseHub.updateConsent);
   // The hub's demo data goes through its stores, so it needs them (and the audit trail): here, not in prepare().
-  const caseKeys = new CaseKeyRing(config.keysFile);
   if (config.demoData) {
-    const seeded = await seedDemoCaseHub({ db, keys: caseKeys, store: caseHub.store, mandates: caseHub.mandates, consent: config.caseConsent, hashIdentifier });
+    const seeded = await seedDemoCaseHub({ db, keys: caseHub.keys, store: caseHub.store, mandates: caseHub.mandates, consent: config.caseConsent, hashIdentifier });
     logger.info({ consentGiven: seeded.consentGiven, mandatesRegistered: seeded.mandatesRegistered, pushes: seeded.pushes }, 'case hub: demo data checked');
   }
 
@@ -164,7 +163,7 @@ export async function startApplication(config: Config, logger: Logger, db: Datab
       const database = await db.ping();
       const demo =
         !config.demoData ||
-        (database && (await isDemoFmbLoaded(db)) && (await isDemoPersonnelLoaded(db)) && (await isDemoCaseHubSeeded(db, caseKeys, caseHub.mandates)));
+        (database && (await isDemoFmbLoaded(db)) && (await isDemoPersonnelLoaded(db)) && (await isDemoCaseHubSeeded(db, caseHub.keys, caseHub.mandates)));
       return { ready: listening && database && demo, checks: { listening, database, demoData: demo } };
     },
     reload(next) {

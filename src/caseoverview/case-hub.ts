@@ -24,6 +24,8 @@ import type { GetMandatesResponderInterface } from '../../contracts/casemanageme
 import type { UpdateMandateResponderInterface } from '../../contracts/casemanagement/caseoverview/UpdateMandateInteraction.js';
 
 export interface CaseHub {
+  /** The hub's one key ring (the demo seeding uses it too). */
+  readonly keys: CaseKeyRing;
   readonly store: CaseStore;
   readonly dispatcher: OutboxDispatcher;
   /** PushCaseStatus 1.0 (deprecated) and 2.0. */
@@ -66,6 +68,7 @@ export function createCaseHub(
   const overviewDeps = { store, keys, audit, hashIdentifier, maxCriteria: config.limits.maxCriteria, consent: config.caseConsent };
   const pushDeps = { store, audit, hashIdentifier, certificates, consent: config.caseConsent };
   return {
+    keys,
     store,
     dispatcher: d,
     push: createPushCaseStatusV1Handler(pushDeps),
